@@ -1,0 +1,108 @@
+"""What a process builds once and every turn shares: backend client, knowledge base,
+flows and their compiled graphs, and the checkpointer that gives conversations memory."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from typing import Any
+
+from chatbot.backend import Backend
+from chatbot.flows.graph import build_graph
+from chatbot.flows.schema import Flow, FlowProblem, load_flows
+from chatbot.knowledge import KnowledgeBase
+from chatbot.logs import get_logger
+from chatbot.settings import Settings
+
+log = get_logger("guichet.services")
+
+
+class FlowAccessError(Exception):
+    """The flow does not exist or the caller's role may not use it."""
+
+
+@dataclass
+class Services:
+    settings: Settings
+    backend: Backend | None
+    kb: KnowledgeBase
+    flows: dict[str, Flow]
+    problems: list[FlowProblem]
+    graphs: dict[str, Any]
+    checkpointer: Any
+    # Planted in every system prompt; an answer that contains it leaked the instructions.
+    canary: str = field(default_factory=lambda: "GX-" + secrets.token_hex(6))
+    _stack: AsyncExitStack = field(default_factory=AsyncExitStack)
+    _watcher: asyncio.Task | None = None
+
+    @classmethod
+    async def start(
+        cls, settings: Settings, *, verify: bool = True, sync: bool = True, watch: bool = False
+    ) -> Services:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        backend = Backend(settings) if settings.has_backend else None
+        if backend is not None and verify:
+            await backend.verify()  # a wrong URL, key or model name stops start-up in one line
+        kb = KnowledgeBase.open(settings, backend)
+        if sync:
+            report = await kb.sync()
+            log.info("knowledge_synced", added=report.added, updated=report.updated,
+                     removed=report.removed, unchanged=report.unchanged,
+                     errors=len(report.errors))
+        flows, problems = load_flows(settings.flows_dir)
+        for problem in problems:
+            log.error("flow_skipped", problem=str(problem))
+        stack = AsyncExitStack()
+        checkpointer = await stack.enter_async_context(open_checkpointer(settings))
+        graphs = {name: build_graph(flow, checkpointer) for name, flow in flows.items()}
+        services = cls(settings, backend, kb, flows, problems, graphs, checkpointer, _stack=stack)
+        if watch and settings.watch_knowledge:
+            services._watcher = asyncio.create_task(kb.watch())
+        log.info("services_ready", flows=sorted(flows), backend=bool(backend),
+                 mode="model" if backend else "excerpts")
+        return services
+
+    def flow_for(self, name: str | None, role: str | None) -> Flow:
+        """The flow a caller asked for, if their role allows it; else an error."""
+        flow = self.flows.get(name or "citizen")
+        if flow is None or not flow.allows(role):
+            raise FlowAccessError(f"flow {name!r} is not available for role {role or 'citizen'!r}")
+        return flow
+
+    def flows_for(self, role: str | None) -> list[Flow]:
+        return [flow for flow in self.flows.values() if flow.allows(role)]
+
+    async def aclose(self) -> None:
+        if self._watcher is not None:
+            self._watcher.cancel()
+        await self._stack.aclose()
+        if self.backend is not None:
+            await self.backend.aclose()
+
+
+def open_checkpointer(settings: Settings) -> Any:
+    """SQLite in the data folder by default; PostgreSQL when configured."""
+    if settings.postgres_url:
+        from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+
+        return _setup(AsyncPostgresSaver.from_conn_string(settings.postgres_url))
+    from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+    return _setup(AsyncSqliteSaver.from_conn_string(str(settings.sqlite_path)))
+
+
+class _setup:
+    """Enter a saver's context and create its tables."""
+
+    def __init__(self, manager: Any) -> None:
+        self.manager = manager
+
+    async def __aenter__(self) -> Any:
+        saver = await self.manager.__aenter__()
+        await saver.setup()
+        return saver
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.manager.__aexit__(*exc)

@@ -1,0 +1,153 @@
+"""One conversation turn: the same code for the chat page, the widget, the CLI and the API.
+
+1. normalise the input; 2. pseudonymise it (privacy gate); 3. run the flow's graph;
+4. end in one named status with answer and sources; 5. re-personalise for display only and
+log ids, timings and counts (never text).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator
+
+from pydantic import BaseModel, Field
+
+from chatbot.flows.nodes import TurnContext
+from chatbot.flows.status import Status
+from chatbot.guard import DEFAULT_REPLIES, normalise
+from chatbot.logs import get_logger
+from chatbot.privacy import Pseudonymiser, masked_notice
+from chatbot.services import Services
+
+log = get_logger("guichet.turn")
+
+
+class Caller(BaseModel):
+    """Who is asking, as the server knows it (never as the browser claims it)."""
+
+    user_id: str | None = None
+    role: str = "citizen"
+
+
+class Source(BaseModel):
+    n: int
+    id: str
+    title: str
+    heading: str = ""
+    anchor: str = ""
+    url: str
+    audience: str = "public"
+
+
+class Token(BaseModel):
+    """A piece of the answer, safe to display now (placeholders never shown broken)."""
+
+    text: str = ""
+    reset: bool = False  # what was streamed so far is withdrawn (e.g. the backend failed)
+
+
+class TurnResult(BaseModel):
+    turn_id: str
+    thread_id: str
+    flow: str
+    status: Status
+    answer: str
+    sources: list[Source] = Field(default_factory=list)
+    masked: list[str] = Field(default_factory=list)  # entity types masked this turn
+    notice: str = ""  # French notice telling the user what was masked
+    degraded: str | None = None
+    timings: dict[str, float] = Field(default_factory=dict)
+
+
+async def run_turn(
+    services: Services,
+    text: str,
+    *,
+    thread_id: str,
+    privacy: Pseudonymiser,
+    caller: Caller | None = None,
+    flow_name: str | None = None,
+) -> AsyncIterator[Token | TurnResult]:
+    """Yield tokens as they stream, then exactly one TurnResult."""
+    caller = caller or Caller()
+    flow = services.flow_for(flow_name, caller.role)
+    turn_id = uuid.uuid4().hex[:12]
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    bound = log.bind(turn_id=turn_id, thread_id=thread_id, flow=flow.name, role=caller.role)
+
+    clean = normalise(text if isinstance(text, str) else "", max_chars=flow.guard.max_chars)
+    timings["normalise"] = _ms(started)
+    if clean.problem:
+        bound.info("turn_invalid_input", problem=clean.problem, length=len(text or ""))
+        yield TurnResult(turn_id=turn_id, thread_id=thread_id, flow=flow.name,
+                         status=Status.invalid_input,
+                         answer=flow.replies.get(clean.problem) or DEFAULT_REPLIES[clean.problem],
+                         timings=timings)
+        return
+
+    step = time.perf_counter()
+    scrubbed = privacy.scrub(clean.text)
+    masked = sorted({e.type for e in scrubbed.entities})
+    timings["privacy"] = _ms(step)
+    bound.info("turn_started", length=len(clean.text), entities=_counts(scrubbed.entities))
+
+    context = TurnContext(
+        flow=flow, audiences=flow.audiences_for(caller.role), privacy=privacy, kb=services.kb,
+        backend=services.backend, canary=services.canary, turn_id=turn_id,
+    )
+    state_in = {"question": str(scrubbed.text), "standalone": "", "status": None, "answer": "",
+                "hits": [], "sources": [], "degraded": None, "rule": None}
+    config = {"configurable": {"thread_id": thread_id}}
+    graph = services.graphs[flow.name]
+    display = privacy.stream()
+    final: dict = {}
+    step = time.perf_counter()
+    async for mode, chunk in graph.astream(state_in, config, context=context,
+                                           stream_mode=["custom", "updates", "values"]):
+        if mode == "custom":
+            if chunk.get("reset"):
+                display = privacy.stream()
+                yield Token(reset=True)
+            elif shown := display.feed(chunk.get("token", "")):
+                yield Token(text=shown)
+        elif mode == "updates":
+            for node in chunk:
+                timings[node] = _ms(step)
+            step = time.perf_counter()
+        else:
+            final = chunk
+    if rest := display.flush():
+        yield Token(text=rest)
+
+    status = Status(final.get("status") or Status.backend_error)
+    result = TurnResult(
+        turn_id=turn_id, thread_id=thread_id, flow=flow.name, status=status,
+        answer=privacy.repersonalise(final.get("answer", "")),
+        sources=[Source(**s) for s in final.get("sources", [])],
+        masked=masked, notice=masked_notice(masked), degraded=final.get("degraded"),
+        timings={**timings, "total": _ms(started)},
+    )
+    bound.info("turn_finished", status=status.value, sources=len(result.sources),
+               degraded=result.degraded, rule=final.get("rule"), timings=result.timings)
+    yield result
+
+
+async def ask(services: Services, text: str, **kwargs) -> TurnResult:
+    """Run a turn to its end, ignoring the stream (CLI, API, tests)."""
+    async for event in run_turn(services, text, **kwargs):
+        if isinstance(event, TurnResult):
+            return event
+    raise RuntimeError("a turn ended without a result")  # run_turn always yields one
+
+
+def _ms(since: float) -> float:
+    return round((time.perf_counter() - since) * 1000, 1)
+
+
+def _counts(entities: list) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for entity in entities:
+        counts[entity.type] = counts.get(entity.type, 0) + 1
+    return counts

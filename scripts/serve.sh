@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# Install everything, then start the chat on the embedded defaults (or on .env settings).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+exec uv run --frozen chatbot serve "$@"

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Install everything (Python packages, the spaCy model, Debian's Chromium), then run the
+# whole test suite: lint, unit, integration and browser tests.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "setup: installing Debian's chromium for the browser tests" >&2
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
+uv run --frozen ruff check chatbot tests
+uv run --frozen pytest "$@"

@@ -1,0 +1,153 @@
+"""Shared fixtures: network guard, the Albert test double, settings, a running app server."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.albert_double import AlbertDouble
+from tests.netguard import guard
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+OFFLINE_ENV = {
+    "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False",
+    "CHROMA_TELEMETRY": "False", "DO_NOT_TRACK": "1",
+}
+
+guard.install()
+os.environ.update(OFFLINE_ENV)
+# Tests never read the developer's own .env.
+os.environ.setdefault("GUICHET_LOG_FORMAT", "json")
+
+
+@pytest.fixture(scope="session")
+def albert() -> Iterator[AlbertDouble]:
+    double = AlbertDouble().start()
+    yield double
+    double.stop()
+
+
+@pytest.fixture
+def double(albert: AlbertDouble) -> Iterator[AlbertDouble]:
+    """The session's double, with recorded requests and faults cleared for this test."""
+    albert.reset()
+    yield albert
+    albert.reset()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def make_settings(tmp_path: Path, backend: AlbertDouble | None = None, **overrides: object):
+    from chatbot.settings import Settings
+
+    values: dict[str, object] = {
+        "data_dir": tmp_path / "data", "users_file": tmp_path / "data" / "users.json",
+        "watch_knowledge": False, "_env_file": None,
+    }
+    if backend is not None:
+        values.update(backend_url=backend.url, api_key=backend.api_key, timeout=5,
+                      connect_timeout=2, max_retries=1, retry_max_wait=1)
+    values.update(overrides)
+    return Settings(**values)
+
+
+class AppServer:
+    """``chatbot serve`` in a subprocess, exactly as an operator starts it."""
+
+    def __init__(self, env: dict[str, str], tmp: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = tmp / "server.log"
+        full_env = {**os.environ, **OFFLINE_ENV, **env,
+                    "GUICHET_NETGUARD": "1", "GUICHET_LOG_FORMAT": "json",
+                    "GUICHET_PUBLIC_URL": self.url,
+                    "GUICHET_ALLOWED_ORIGINS": f"{self.url},http://localhost:{self.port}",
+                    "PYTHONPATH": f"{ROOT / 'tests' / 'netguard'}{os.pathsep}{ROOT}"}
+        self.log = open(self.log_path, "w")  # noqa: SIM115 (closed in stop)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "chatbot.cli", "serve", "--port", str(self.port)],
+            cwd=ROOT, env=full_env, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+
+    def wait_ready(self, deadline_s: float = 120) -> None:
+        deadline = time.monotonic() + deadline_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited:\n{self.log_path.read_text()[-4000:]}")
+            try:
+                if httpx.get(self.url + "/project/settings?language=fr-FR", timeout=2).status_code < 500:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        raise RuntimeError(f"server not ready:\n{self.log_path.read_text()[-4000:]}")
+
+    def logs(self) -> str:
+        self.log.flush()
+        return self.log_path.read_text()
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+@pytest.fixture(scope="session")
+def app_server(albert: AlbertDouble, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    """The chat served against the Albert test double over real HTTP."""
+    tmp = tmp_path_factory.mktemp("app")
+    server = AppServer({"GUICHET_BACKEND_URL": albert.url, "GUICHET_API_KEY": albert.api_key,
+                        "GUICHET_DATA_DIR": str(tmp / "data"),
+                        "GUICHET_USERS_FILE": str(tmp / "data" / "users.json")}, tmp)
+    try:
+        server.wait_ready()
+        yield server
+    finally:
+        server.stop()
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    # Everything but loopback is unreachable, as on the CI machines.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (scripts/test.sh installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield page
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
