@@ -19,8 +19,11 @@ from tests.netguard import guard
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 OFFLINE_ENV = {
-    "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False",
-    "CHROMA_TELEMETRY": "False", "DO_NOT_TRACK": "1",
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "ANONYMIZED_TELEMETRY": "False",
+    "CHROMA_TELEMETRY": "False",
+    "DO_NOT_TRACK": "1",
 }
 
 guard.install()
@@ -54,12 +57,20 @@ def make_settings(tmp_path: Path, backend: AlbertDouble | None = None, **overrid
     from chatbot.settings import Settings
 
     values: dict[str, object] = {
-        "data_dir": tmp_path / "data", "users_file": tmp_path / "data" / "users.json",
-        "watch_knowledge": False, "_env_file": None,
+        "data_dir": tmp_path / "data",
+        "users_file": tmp_path / "data" / "users.json",
+        "watch_knowledge": False,
+        "_env_file": None,
     }
     if backend is not None:
-        values.update(backend_url=backend.url, api_key=backend.api_key, timeout=5,
-                      connect_timeout=2, max_retries=1, retry_max_wait=1)
+        values.update(
+            backend_url=backend.url,
+            api_key=backend.api_key,
+            timeout=5,
+            connect_timeout=2,
+            max_retries=1,
+            retry_max_wait=1,
+        )
     values.update(overrides)
     return Settings(**values)
 
@@ -71,15 +82,23 @@ class AppServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = tmp / "server.log"
-        full_env = {**os.environ, **OFFLINE_ENV, **env,
-                    "GUICHET_NETGUARD": "1", "GUICHET_LOG_FORMAT": "json",
-                    "GUICHET_PUBLIC_URL": self.url,
-                    "GUICHET_ALLOWED_ORIGINS": f"{self.url},http://localhost:{self.port}",
-                    "PYTHONPATH": f"{ROOT / 'tests' / 'netguard'}{os.pathsep}{ROOT}"}
+        full_env = {
+            **os.environ,
+            **OFFLINE_ENV,
+            **env,
+            "GUICHET_NETGUARD": "1",
+            "GUICHET_LOG_FORMAT": "json",
+            "GUICHET_PUBLIC_URL": self.url,
+            "GUICHET_ALLOWED_ORIGINS": f"{self.url},http://localhost:{self.port}",
+            "PYTHONPATH": f"{ROOT / 'tests' / 'netguard'}{os.pathsep}{ROOT}",
+        }
         self.log = open(self.log_path, "w")  # noqa: SIM115 (closed in stop)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "chatbot.cli", "serve", "--port", str(self.port)],
-            cwd=ROOT, env=full_env, stdout=self.log, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=full_env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
 
     def wait_ready(self, deadline_s: float = 120) -> None:
@@ -88,7 +107,10 @@ class AppServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited:\n{self.log_path.read_text()[-4000:]}")
             try:
-                if httpx.get(self.url + "/project/settings?language=fr-FR", timeout=2).status_code < 500:
+                if (
+                    httpx.get(self.url + "/project/settings?language=fr-FR", timeout=2).status_code
+                    < 500
+                ):
                     return
             except httpx.HTTPError:
                 pass
@@ -109,12 +131,20 @@ class AppServer:
 
 
 @pytest.fixture(scope="session")
-def app_server(albert: AlbertDouble, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+def app_server(
+    albert: AlbertDouble, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[AppServer]:
     """The chat served against the Albert test double over real HTTP."""
     tmp = tmp_path_factory.mktemp("app")
-    server = AppServer({"GUICHET_BACKEND_URL": albert.url, "GUICHET_API_KEY": albert.api_key,
-                        "GUICHET_DATA_DIR": str(tmp / "data"),
-                        "GUICHET_USERS_FILE": str(tmp / "data" / "users.json")}, tmp)
+    server = AppServer(
+        {
+            "GUICHET_BACKEND_URL": albert.url,
+            "GUICHET_API_KEY": albert.api_key,
+            "GUICHET_DATA_DIR": str(tmp / "data"),
+            "GUICHET_USERS_FILE": str(tmp / "data" / "users.json"),
+        },
+        tmp,
+    )
     try:
         server.wait_ready()
         yield server
@@ -124,8 +154,13 @@ def app_server(albert: AlbertDouble, tmp_path_factory: pytest.TempPathFactory) -
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     # Everything but loopback is unreachable, as on the CI machines.
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
 ]

@@ -32,13 +32,17 @@ def _allowed(sock: socket.socket, address: object) -> bool:
 
 def _connect(self: socket.socket, address: object) -> None:
     if not _allowed(self, address):
-        raise NetworkBlocked(f"test network guard: connection to {address!r} refused (loopback only)")
+        raise NetworkBlocked(
+            f"test network guard: connection to {address!r} refused (loopback only)"
+        )
     return _original_connect(self, address)
 
 
 def _connect_ex(self: socket.socket, address: object) -> int:
     if not _allowed(self, address):
-        raise NetworkBlocked(f"test network guard: connection to {address!r} refused (loopback only)")
+        raise NetworkBlocked(
+            f"test network guard: connection to {address!r} refused (loopback only)"
+        )
     return _original_connect_ex(self, address)
 
 
