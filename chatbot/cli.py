@@ -75,6 +75,15 @@ def run_async(factory: Callable[[Settings], object]) -> int:
     return asyncio.run(factory(settings))  # type: ignore[arg-type]
 
 
+def fiche_sources(sources: list[dict]) -> list[dict]:
+    """One entry per fiche, in citation order (a fiche may be cited for several sections)."""
+    seen: dict[str, dict] = {}
+    for source in sources:
+        seen.setdefault(source["id"], {"id": source["id"], "title": source["title"],
+                                       "url": source["url"]})
+    return list(seen.values())
+
+
 # --- serve --------------------------------------------------------------------------------
 
 
@@ -165,8 +174,7 @@ async def _ask(settings: Settings, args: argparse.Namespace) -> int:
                 result = await one(question, item.get("flow") or args.flow,
                                    item.get("thread") or args.thread)
                 out = {"id": item_id, "status": result["status"], "answer": result["answer"],
-                       "sources": [{"id": s["id"], "title": s["title"], "url": s["url"]}
-                                   for s in result["sources"]]}
+                       "sources": fiche_sources(result["sources"])}
             except (ValueError, FlowAccessError) as exc:
                 out = {"id": item_id, "status": "invalid_input", "answer": "", "sources": [],
                        "error": f"line {number}: {exc}"}

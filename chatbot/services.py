@@ -14,6 +14,7 @@ from chatbot.flows.graph import build_graph
 from chatbot.flows.schema import Flow, FlowProblem, load_flows
 from chatbot.knowledge import KnowledgeBase
 from chatbot.logs import get_logger
+from chatbot.privacy import get_analyzer
 from chatbot.settings import Settings
 
 log = get_logger("guichet.services")
@@ -42,6 +43,8 @@ class Services:
         cls, settings: Settings, *, verify: bool = True, sync: bool = True, watch: bool = False
     ) -> Services:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        # Load the privacy analyser (spaCy + Presidio) now, not during the first user's turn.
+        await asyncio.to_thread(get_analyzer)
         backend = Backend(settings) if settings.has_backend else None
         if backend is not None and verify:
             await backend.verify()  # a wrong URL, key or model name stops start-up in one line

@@ -15,7 +15,13 @@ from langgraph.runtime import Runtime
 
 from chatbot.flows.check import check_answer
 from chatbot.flows.schema import Flow
-from chatbot.flows.status import EXCERPTS_BACKEND_DOWN, EXCERPTS_NO_MODEL, NO_CONTENT, Status
+from chatbot.flows.status import (
+    EXCERPTS_BACKEND_DOWN,
+    EXCERPTS_NO_MODEL,
+    EXCERPTS_UNVERIFIED,
+    STATUS_REPLIES,
+    Status,
+)
 from chatbot.guard import check_input, classifier_messages, classify_intent, parse_classifier
 from chatbot.guard import DEFAULT_REPLIES, Intent
 from chatbot.logs import get_logger
@@ -57,7 +63,7 @@ class TurnContext:
 
 
 def reply(flow: Flow, key: str) -> str:
-    return flow.replies.get(key) or DEFAULT_REPLIES[key]
+    return flow.replies.get(key) or DEFAULT_REPLIES.get(key) or STATUS_REPLIES[key]
 
 
 def contacts_text(flow: Flow) -> str:
@@ -194,15 +200,27 @@ def sources_of(hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
 # --- 5. generate ------------------------------------------------------------------------
 
 
-def excerpts(hits: list[dict[str, Any]], intro: str, limit: int = 3) -> str:
+EXCERPTS_SHOWN = 3
+_INTERNAL_LINK = re.compile(r"\[([^\]]+)\]\((?!https?://)[^)]*\)")
+
+
+def excerpts(hits: list[dict[str, Any]], intro: str) -> str:
     parts = [intro]
-    for i, hit in enumerate(hits[:limit], start=1):
-        text = hit["text"].strip()
+    for i, hit in enumerate(hits[:EXCERPTS_SHOWN], start=1):
+        # Links between fiches point at files, which mean nothing in a chat: keep their text.
+        text = _INTERNAL_LINK.sub(r"\1", hit["text"].strip())
         if len(text) > EXCERPT_CHARS:
             text = text[:EXCERPT_CHARS].rsplit(" ", 1)[0] + " […]"
         quoted = "\n".join("> " + line for line in text.splitlines() if line.strip())
         parts.append(f"**[{i}] {hit['title']} — {section_of(hit)}**\n{quoted}")
     return "\n\n".join(parts)
+
+
+def excerpts_update(state: TurnState, reason: str, intro: str) -> TurnState:
+    """End the turn with the best excerpts, cited, instead of a generated answer."""
+    return {"status": Status.answered_excerpts, "degraded": reason,
+            "answer": excerpts(state["hits"], intro),
+            "sources": state["sources"][:EXCERPTS_SHOWN]}
 
 
 def section_of(hit: dict[str, Any]) -> str:
@@ -241,8 +259,7 @@ def generation_messages(state: TurnState, ctx: TurnContext) -> list[dict[str, Ou
 async def generate(state: TurnState, runtime: Runtime[TurnContext]) -> TurnState:
     ctx = runtime.context
     if ctx.backend is None:
-        return {"status": Status.answered_excerpts, "degraded": "no_backend",
-                "answer": excerpts(state["hits"], EXCERPTS_NO_MODEL)}
+        return excerpts_update(state, "no_backend", EXCERPTS_NO_MODEL)
     from chatbot.backend import BackendError
 
     model = ctx.flow.model
@@ -258,8 +275,7 @@ async def generate(state: TurnState, runtime: Runtime[TurnContext]) -> TurnState
     except BackendError as exc:
         log.warning("generate_backend_failed", kind=exc.kind, turn_id=ctx.turn_id)
         runtime.stream_writer({"reset": True})
-        return {"status": Status.answered_excerpts, "degraded": exc.kind,
-                "answer": excerpts(state["hits"], EXCERPTS_BACKEND_DOWN)}
+        return excerpts_update(state, exc.kind, EXCERPTS_BACKEND_DOWN)
     return {"answer": "".join(parts)}
 
 
@@ -278,8 +294,7 @@ def check(state: TurnState, runtime: Runtime[TurnContext]) -> TurnState:
         # An answer that cites nothing is not grounded: show the evidence instead.
         log.warning("check_uncited_answer", turn_id=ctx.turn_id,
                     invalid=checked.invalid_citations)
-        return {"status": Status.answered_excerpts, "degraded": "uncited",
-                "answer": excerpts(hits, EXCERPTS_BACKEND_DOWN)}
+        return excerpts_update(state, "uncited", EXCERPTS_UNVERIFIED)
     if checked.invalid_citations or checked.removed_urls:
         log.info("check_repaired", turn_id=ctx.turn_id, invalid=checked.invalid_citations,
                  removed_urls=checked.removed_urls)

@@ -30,6 +30,11 @@ EXCERPTS_BACKEND_DOWN = (
     "Voici les passages de nos fiches qui correspondent le mieux à votre question "
     "(extraits cités tels quels)."
 )
+# Replies for the statuses the guard's defaults do not cover; flow files may override them.
+EXCERPTS_UNVERIFIED = (
+    "Je n'ai pas pu rédiger une réponse dont chaque point est vérifié dans nos fiches. "
+    "Voici les passages qui correspondent le mieux à votre question (extraits cités tels quels)."
+)
 NO_CONTENT = (
     "Je n'ai pas trouvé d'information fiable sur ce sujet dans nos fiches, "
     "et je préfère ne pas vous répondre au hasard."
@@ -37,3 +42,5 @@ NO_CONTENT = (
 BACKEND_ERROR = (
     "Le service est momentanément indisponible. Veuillez réessayer dans quelques minutes."
 )
+
+STATUS_REPLIES = {"no_content": NO_CONTENT, "backend_error": BACKEND_ERROR}
