@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import chainlit as cl
+from chainlit.config import config as chainlit_config
 
 from chatbot.logs import configure_logging, get_logger
 from chatbot.present import as_markdown
@@ -13,6 +14,10 @@ from chatbot.turn import Caller, Token, run_turn
 
 log = get_logger("guichet.app")
 _services: Services | None = None
+
+# The widget may only be embedded by the sites the operator lists. Chainlit's CORS middleware
+# holds this very list object, so it is changed in place.
+chainlit_config.project.allow_origins[:] = get_settings().allowed_origins
 
 CRASH = (
     "Désolé, une erreur inattendue nous empêche de répondre. Votre conversation est conservée : "

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlparse
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import SettingsError as SourceError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,12 +51,12 @@ class Settings(BaseSettings):
 
     # Front end.
     public_url: str = "http://127.0.0.1:8000"
-    allowed_origins: list[str] = Field(default_factory=lambda: ["http://127.0.0.1:8000"])
+    allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["http://127.0.0.1:8000"])
     instance: Literal["all", "public", "internal"] = "all"
     users_file: Path = ROOT / "data" / "users.json"
 
     # Privacy: extra terms that must never be masked (comma-separated in the environment).
-    privacy_allow_list: list[str] = Field(default_factory=list)
+    privacy_allow_list: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     # Logging.
     log_format: Literal["console", "json"] = "console"
@@ -82,7 +83,12 @@ class Settings(BaseSettings):
     @field_validator("allowed_origins", "privacy_allow_list", mode="before")
     @classmethod
     def _comma_list(cls, value: object) -> object:
-        if isinstance(value, str) and not value.strip().startswith("["):
+        # Comma-separated in the environment; a JSON list is accepted too.
+        if isinstance(value, str):
+            if value.strip().startswith("["):
+                import json
+
+                return json.loads(value)
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
 
@@ -109,6 +115,8 @@ def load_settings(**overrides: object) -> Settings:
             name = "GUICHET_" + "_".join(str(p) for p in err["loc"]).upper()
             problems.append(f"{name}: {err['msg']}")
         raise SettingsError("Invalid setting: " + "; ".join(problems)) from None
+    except SourceError as exc:  # a value the environment source could not even parse
+        raise SettingsError(f"Invalid setting: {exc}") from None
 
 
 @lru_cache(maxsize=1)

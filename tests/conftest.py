@@ -101,7 +101,7 @@ class AppServer:
             stderr=subprocess.STDOUT,
         )
 
-    def wait_ready(self, deadline_s: float = 120) -> None:
+    def wait_ready(self, deadline_s: float = 300) -> None:
         deadline = time.monotonic() + deadline_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -166,7 +166,9 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop running while it is open, which
+# would stop the async tests of later modules.
+@pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed (scripts/test.sh installs it)")
