@@ -1,36 +1,91 @@
-"""Chainlit handlers: a thin layer over ``chatbot.turn``. Started by ``chatbot serve``."""
+"""Chainlit handlers: a thin layer over ``chatbot.turn``. Started by ``chatbot serve``.
+
+Which handlers exist depends on ``GUICHET_INSTANCE``: ``public`` (citizens only, no login),
+``internal`` (agents only, login required) or ``all`` (anonymous citizens and agents who log
+in at ``/agent``). The role always comes from the server-side login, never from the browser.
+"""
 
 from __future__ import annotations
 
 import chainlit as cl
+from chainlit.config import ChainlitConfigOverrides, UISettings
 from chainlit.config import config as chainlit_config
+from chainlit.server import app as chainlit_server
+from chainlit.types import ChatProfile, Starter
+from starlette.responses import JSONResponse
 
+from chatbot.flows.schema import Flow
 from chatbot.logs import configure_logging, get_logger
 from chatbot.present import as_markdown
 from chatbot.privacy import Pseudonymiser
-from chatbot.services import Services
+from chatbot.services import FlowAccessError, Services
 from chatbot.settings import get_settings
-from chatbot.turn import Caller, Token, run_turn
+from chatbot.turn import Caller, Token, TurnResult, run_turn
+from chatbot.web import auth
+from chatbot.web.assets import install_offline_html
+from chatbot.web.persistence import build_data_layer, create_schema, database_url
+from chatbot.web.proconnect import register_proconnect
 
 log = get_logger("guichet.app")
+settings = get_settings()
 _services: Services | None = None
-
-# The widget may only be embedded by the sites the operator lists. Chainlit's CORS middleware
-# holds this very list object, so it is changed in place.
-chainlit_config.project.allow_origins[:] = get_settings().allowed_origins
 
 CRASH = (
     "Désolé, une erreur inattendue nous empêche de répondre. Votre conversation est conservée : "
     "vous pouvez reformuler ou réessayer dans un instant."
 )
+NO_FLOW = "Aucun assistant n'est disponible pour votre profil. Contactez votre administrateur."
+
+# The widget may only be embedded by the sites the operator lists. Chainlit's CORS middleware
+# holds this very list object, so it is changed in place.
+chainlit_config.project.allow_origins[:] = settings.allowed_origins
+install_offline_html(chainlit_server)  # no font or script fetched from another host
+
+
+# --- login: decided on the server ---------------------------------------------------------
+
+if settings.instance != "public":
+    cl.password_auth_callback(auth.password_auth)
+    if settings.instance == "all" or auth.get_auth_settings().sso_secret:
+        cl.header_auth_callback(auth.header_auth)
+    if register_proconnect() is not None:
+        cl.oauth_callback(auth.oauth_callback)
+    if settings.instance == "all":
+        auth.install_agent_entry(chainlit_server)
+
+        @chainlit_server.post("/widget/token")
+        async def widget_token() -> JSONResponse:
+            """An anonymous citizen's token for the Copilot widget (it cannot log in)."""
+            return JSONResponse({"token": auth.citizen_access_token()})
+
+
+def _privacy() -> Pseudonymiser | None:
+    # The placeholder mapping lives in this session's memory only, never on disk.
+    try:
+        return cl.user_session.get("privacy")
+    except Exception:  # outside a Chainlit session (e.g. a background write)
+        return None
+
+
+@cl.data_layer
+def data_layer():
+    """Agents' conversations and feedback, stored pseudonymised; citizens' are not stored."""
+    return build_data_layer(settings, _privacy)
+
+
+def _role() -> str:
+    return auth.role_of(cl.user_session.get("user")) if settings.instance != "public" else "citizen"
+
+
+# --- start and stop -----------------------------------------------------------------------
 
 
 @cl.on_app_startup
 async def startup() -> None:
     global _services
-    settings = get_settings()
     configure_logging(settings.log_format, settings.log_level)
-    _services = await Services.start(settings, watch=True)
+    await create_schema(database_url(settings))
+    _services = await Services.start(settings, watch=True, verify=False)
 
 
 @cl.on_app_shutdown
@@ -39,37 +94,95 @@ async def shutdown() -> None:
         await _services.aclose()
 
 
+def _visible_flows(role: str) -> list[Flow]:
+    assert _services is not None, "startup did not run"
+    flows = _services.flows_for(role)
+    if settings.instance == "public":
+        flows = [f for f in flows if "citizen" in f.roles]
+    return flows
+
+
+@cl.set_chat_profiles
+async def chat_profiles(user: cl.User | None, language: str | None = None) -> list[ChatProfile]:
+    role = auth.role_of(user) if settings.instance != "public" else "citizen"
+    return [
+        ChatProfile(
+            name=flow.name, display_name=flow.label, markdown_description=flow.description,
+            default=index == 0,
+            starters=[Starter(label=s.label, message=s.message) for s in flow.starters],
+            # Agents may expand the retrieval step; citizens see no internals.
+            config_overrides=ChainlitConfigOverrides(ui=UISettings(
+                name=chainlit_config.ui.name, cot="full" if flow.show_internals else "hidden")),
+        )
+        for index, flow in enumerate(_visible_flows(role))
+    ]
+
+
+def _current_flow() -> Flow | None:
+    """The flow this session may use: the chosen profile if the role allows it."""
+    assert _services is not None, "startup did not run"
+    role = _role()
+    try:
+        return _services.flow_for(cl.user_session.get("chat_profile"), role)
+    except FlowAccessError:
+        flows = _visible_flows(role)
+        return flows[0] if flows else None
+
+
 @cl.on_chat_start
 async def chat_start() -> None:
-    # The placeholder mapping lives in this session's memory only, never on disk.
-    cl.user_session.set("privacy", Pseudonymiser(get_settings().privacy_allow_list))
+    cl.user_session.set("privacy", Pseudonymiser(settings.privacy_allow_list))
 
 
-def _privacy() -> Pseudonymiser:
-    privacy = cl.user_session.get("privacy")
-    if privacy is None:
-        privacy = Pseudonymiser(get_settings().privacy_allow_list)
-        cl.user_session.set("privacy", privacy)
-    return privacy
+@cl.on_chat_resume
+async def chat_resume(thread: dict) -> None:
+    # A resumed thread starts a new mapping: stored text holds placeholders only.
+    cl.user_session.set("privacy", Pseudonymiser(settings.privacy_allow_list))
+
+
+# --- one message --------------------------------------------------------------------------
 
 
 @cl.on_message
 async def on_message(message: cl.Message) -> None:
     assert _services is not None, "startup did not run"
+    flow = _current_flow()
+    if flow is None:
+        await cl.Message(content=NO_FLOW, author="Guichet").send()
+        return
+    privacy = cl.user_session.get("privacy") or Pseudonymiser(settings.privacy_allow_list)
+    cl.user_session.set("privacy", privacy)
+    user = cl.user_session.get("user")
+    caller = Caller(user_id=getattr(user, "identifier", None), role=_role())
     reply = cl.Message(content="", author="Guichet")
+    result: TurnResult | None = None
     try:
-        async for event in run_turn(
-            _services, message.content, thread_id=cl.context.session.thread_id,
-            privacy=_privacy(), caller=Caller(),
-        ):
+        async for event in run_turn(_services, message.content, flow_name=flow.name,
+                                    thread_id=cl.context.session.thread_id,
+                                    privacy=privacy, caller=caller):
             if isinstance(event, Token):
                 if event.reset:
                     reply.content = ""
                 else:
                     await reply.stream_token(event.text)
             else:
-                reply.content = as_markdown(event)
+                result = event
     except Exception:
         log.exception("turn_crashed", thread_id=cl.context.session.thread_id)
         reply.content = CRASH
+    if result is not None:
+        reply.content = as_markdown(result)
+        reply.metadata = {"status": result.status.value, "flow": result.flow,
+                          "turn_id": result.turn_id}
+        if flow.show_internals and result.sources:
+            await _show_retrieval(result)
     await reply.send()
+
+
+async def _show_retrieval(result: TurnResult) -> None:
+    """For agents: what the knowledge base returned, in a step they can expand."""
+    async with cl.Step(name="Recherche dans les fiches", type="retrieval") as step:
+        step.output = "\n".join(
+            f"- [{s.n}] {s.title} — {s.heading or s.title} ({s.audience}) : {s.url}"
+            for s in result.sources
+        ) + f"\n\nStatut : {result.status.value} · durée : {result.timings.get('total', 0):.0f} ms"

@@ -15,7 +15,8 @@ from chatbot.settings import ROOT, Settings, SettingsError, load_settings
 
 # Parts that add their own commands through ``register(sub, eval_sub)``.
 COMMAND_MODULES = ["chatbot.knowledge.commands", "chatbot.privacy.commands",
-                   "chatbot.guard.commands", "chatbot.evaluate_answers", "chatbot.report"]
+                   "chatbot.guard.commands", "chatbot.evaluate_answers", "chatbot.report",
+                   "chatbot.web.users_cli"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -109,11 +110,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"Guichet: {mode}", flush=True)
     print(f"Guichet: open http://{args.host}:{args.port} in your browser", flush=True)
     env = {**os.environ, "CHAINLIT_APP_ROOT": str(ROOT)}
+    if settings.instance != "public" and not env.get("CHAINLIT_AUTH_SECRET"):
+        env["CHAINLIT_AUTH_SECRET"] = auth_secret(settings)
     os.chdir(ROOT)
     command = [sys.executable, "-m", "chainlit", "run", str(ROOT / "chatbot" / "app.py"),
                "--headless", "--host", args.host, "--port", str(args.port)]
     os.execve(sys.executable, command, env)
     return 0  # not reached
+
+
+def auth_secret(settings: Settings) -> str:
+    """The secret that signs login sessions, made once and kept in the data folder."""
+    import secrets
+
+    path = settings.data_dir / ".auth_secret"
+    if not path.exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
 
 
 # --- ask ----------------------------------------------------------------------------------
