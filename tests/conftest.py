@@ -79,6 +79,7 @@ class AppServer:
     """``chatbot serve`` in a subprocess, exactly as an operator starts it."""
 
     def __init__(self, env: dict[str, str], tmp: Path) -> None:
+        self.data_dir = Path(env.get("GUICHET_DATA_DIR", tmp / "data"))
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = tmp / "server.log"

@@ -1,0 +1,27 @@
+"""Steps 1 (guard) and 2 (route) of a turn, as pure functions.
+
+normalise(text)          -> Normalised (clean text, or a problem: empty, too_long, binary)
+check_input(text)        -> Verdict (injection / harmful / None, and the rule id)
+classify_intent(text)    -> Intent (question, greeting, thanks, handoff, about, ...)
+classifier_messages(out) -> chat messages for the optional model classifier
+parse_classifier(answer) -> True when the model said "unsafe"
+"""
+
+from chatbot.guard.classifier import CLASSIFIER_PROMPT, classifier_messages, parse_classifier
+from chatbot.guard.intents import Intent, classify_intent
+from chatbot.guard.normalise import Normalised, normalise
+from chatbot.guard.replies import DEFAULT_REPLIES
+from chatbot.guard.rules import Verdict, check_input
+
+__all__ = [
+    "CLASSIFIER_PROMPT",
+    "DEFAULT_REPLIES",
+    "Intent",
+    "Normalised",
+    "Verdict",
+    "check_input",
+    "classifier_messages",
+    "classify_intent",
+    "normalise",
+    "parse_classifier",
+]

@@ -1,0 +1,70 @@
+"""Canned French replies for the statuses the guard and the router end a turn with.
+
+Flow files may override any of them; these are the defaults. Plain, warm, short French with
+vouvoiement. The distress reply carries the national numbers, all free and anonymous.
+"""
+
+from __future__ import annotations
+
+DEFAULT_REPLIES: dict[str, str] = {
+    "smalltalk_greeting": (
+        "Bonjour ! Je suis l'assistant numérique de ce service. "
+        "Posez-moi votre question sur vos démarches administratives, je vous réponds "
+        "avec les sources officielles."
+    ),
+    "smalltalk_thanks": (
+        "Avec plaisir ! N'hésitez pas si vous avez une autre question sur vos démarches."
+    ),
+    "handoff": (
+        "Je comprends que vous souhaitiez échanger avec une personne. "
+        "Je ne peux pas vous mettre en relation moi-même, mais un conseiller peut vous aider."
+    ),
+    "about": (
+        "Je suis un assistant conversationnel fondé sur l'intelligence artificielle : "
+        "vous ne parlez pas à une personne. Je réponds à vos questions sur les démarches "
+        "administratives à partir des fiches officielles de ce service, en citant mes sources. "
+        "Je peux me tromper : vérifiez les informations importantes dans les sources citées. "
+        "Je ne conserve pas vos données personnelles et je ne les transmets pas au modèle. "
+        "Pour parler à une personne, demandez « un conseiller » ou contactez Allô Service Public "
+        "au 39 39, ou un espace France Services près de chez vous."
+    ),
+    "out_of_scope": (
+        "Je suis là pour vous aider dans vos démarches administratives, "
+        "et je ne peux pas répondre à cette demande. "
+        "Posez-moi plutôt une question sur une démarche (papiers, aides, impôts, travail, "
+        "logement ...)."
+    ),
+    "distress": (
+        "Ce que vous vivez compte, et vous n'êtes pas seul·e. "
+        "Je suis un assistant automatique et je ne peux pas vous aider comme une personne le "
+        "ferait, mais des professionnels peuvent vous écouter dès maintenant, gratuitement :\n"
+        "- **3114** : prévention du suicide, 24h/24 et 7j/7 ;\n"
+        "- **119** : enfance en danger, 24h/24 ;\n"
+        "- **3919** : Violences Femmes Info, 24h/24 et 7j/7, anonyme ;\n"
+        "- en cas de danger immédiat : **112** (urgences), **17** (police), **15** (SAMU) ;\n"
+        "- si vous êtes sourd, malentendant ou ne pouvez pas parler : **114** par SMS.\n"
+        "Si vous le pouvez, parlez-en aussi à une personne de confiance."
+    ),
+    "refused_injection": (
+        "Je ne peux pas donner suite à ce message : il semble chercher à modifier mon "
+        "fonctionnement. Je peux en revanche répondre à vos questions sur vos démarches "
+        "administratives."
+    ),
+    "refused_harmful": (
+        "Je ne peux pas vous aider pour cette demande, car elle pourrait être illégale ou "
+        "dangereuse. Si vous rencontrez une difficulté dans une démarche, je peux vous "
+        "expliquer les solutions prévues, ou vous orienter vers un conseiller."
+    ),
+    "empty": (
+        "Votre message est vide. Écrivez votre question, par exemple : "
+        "« Comment refaire ma carte d'identité ? »"
+    ),
+    "too_long": (
+        "Votre message est trop long pour que je le traite. "
+        "Pourriez-vous le raccourcir, en gardant l'essentiel de votre question ?"
+    ),
+    "binary": (
+        "Je n'arrive pas à lire votre message : il contient des caractères illisibles. "
+        "Pourriez-vous le réécrire en texte simple ?"
+    ),
+}
