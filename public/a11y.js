@@ -58,6 +58,7 @@
     expand: "Agrandir l'assistant",
     shrink: "Réduire l'assistant",
     answerPrefix: "Réponse de Guichet : ",
+    searchChats: "Rechercher dans mes conversations",
     writing: "Guichet rédige sa réponse…"
   };
 
@@ -104,7 +105,8 @@
     "sidebar-trigger-button": "sidebarOpen",
     "user-nav-button": "user",
     "chainlit-copilot-button": "widget",
-    "display-mode-button": "displayMode"
+    "display-mode-button": "displayMode",
+    "search-chats-button": "searchChats"
   };
   var BY_ICON = [
     ["lucide-copy", "copy"],
@@ -175,6 +177,11 @@
     // form's French error: hide it. Sonner's <ol> holds role=status items, not list items.
     scope.querySelectorAll("[data-sonner-toast]").forEach(function (toast) {
       if (/^\s*Unauthorized/.test(toast.textContent || "")) toast.style.display = "none";
+    });
+    // The history sidebar's menu lists hold wrapper <div>s, not list items: no list semantics.
+    scope.querySelectorAll('ul[data-sidebar="menu"]').forEach(function (ul) {
+      var bad = Array.prototype.some.call(ul.children, function (c) { return c.tagName !== "LI"; });
+      if (bad && ul.getAttribute("role") !== "group") ul.setAttribute("role", "group");
     });
     scope.querySelectorAll("ol[data-sonner-toaster]").forEach(function (ol) {
       if (!ol.getAttribute("role")) ol.setAttribute("role", "group");

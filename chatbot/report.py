@@ -1,0 +1,437 @@
+"""Reports for editors from the conversation database, and the retention commands.
+
+    chatbot report feedback [--days N] [--json]     ratings per flow, latest negative comments
+    chatbot report unanswered [--days N] [--json]   questions answered "no content"/"out of scope"
+    chatbot data purge --days N                     delete conversations idle for N days
+    chatbot data erase USER                         delete one user and everything of theirs
+
+Everything read here was pseudonymised before it was stored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from collections import Counter, defaultdict
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from chatbot.settings import Settings, load_settings
+
+UNANSWERED_STATUSES = ("no_content", "out_of_scope")
+UNKNOWN_FLOW = "(unknown)"
+
+
+class Negative(BaseModel):
+    at: str | None
+    question: str | None
+    answer: str | None
+    comment: str | None
+
+
+class FlowFeedback(BaseModel):
+    flow: str
+    ratings: int
+    up: int
+    down: int
+    negative_share: float
+    recent_negative: list[Negative]
+
+
+class FeedbackReport(BaseModel):
+    days: float | None
+    ratings: int
+    flows: list[FlowFeedback]
+
+
+class UnansweredQuestion(BaseModel):
+    at: str | None
+    status: str
+    question: str | None
+
+
+class FlowUnanswered(BaseModel):
+    flow: str
+    count: int
+    by_status: dict[str, int]
+    frequent: list[tuple[str, int]]
+    recent: list[UnansweredQuestion]
+
+
+class UnansweredReport(BaseModel):
+    days: float | None
+    count: int
+    flows: list[FlowUnanswered]
+
+
+def flow_of(step_meta: Any, thread_tags: Any, thread_meta: Any) -> str:
+    """The answer step's own ``flow``, else the thread's tag, else its chat profile."""
+    from chatbot.web.persistence import loads
+
+    step_meta = loads(step_meta, {})
+    if isinstance(step_meta, dict) and step_meta.get("flow"):
+        return str(step_meta["flow"])
+    tags = loads(thread_tags, [])
+    if isinstance(tags, list) and tags:
+        return str(tags[0])
+    thread_meta = loads(thread_meta, {})
+    if isinstance(thread_meta, dict) and thread_meta.get("chat_profile"):
+        return str(thread_meta["chat_profile"])
+    return UNKNOWN_FLOW
+
+
+class _ThreadSteps:
+    """The steps of some threads, to find the question and answer around a rated step.
+
+    Chainlit nests a turn as user_message -> run "on_message" -> assistant_message, and its
+    UI attaches feedback to the run step, not to the message.
+    """
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        self.by_id = {row["id"]: row for row in rows}
+        self.children: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.user_messages: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in rows:
+            if row["parentId"]:
+                self.children[row["parentId"]].append(row)
+            if row["type"] == "user_message":
+                self.user_messages[row["threadId"]].append(row)
+
+    def answer_for(self, step: dict[str, Any]) -> dict[str, Any] | None:
+        if step["type"] == "assistant_message":
+            return step
+        answers = [c for c in self.children.get(step["id"], []) if c["type"] == "assistant_message"]
+        return max(answers, key=lambda c: c["createdAt"] or "") if answers else None
+
+    def question_for(self, step: dict[str, Any]) -> str | None:
+        current: dict[str, Any] | None = step
+        for _ in range(20):  # parent chain; a bound in case of a cycle in stored data
+            if current is None:
+                break
+            if current["type"] == "user_message":
+                return current["output"]
+            current = self.by_id.get(current["parentId"] or "")
+        # Steps written without parents: the last user message before the step.
+        at = step["createdAt"] or ""
+        earlier = [
+            m for m in self.user_messages.get(step["threadId"], []) if (m["createdAt"] or "") <= at
+        ]
+        return max(earlier, key=lambda m: m["createdAt"] or "")["output"] if earlier else None
+
+
+async def _load_steps(conn: Any, thread_ids: set[str]) -> _ThreadSteps:
+    from chatbot.web.persistence import steps
+
+    ordered = sorted(thread_ids)
+    rows: list[dict[str, Any]] = []
+    for start in range(0, len(ordered), 500):
+        result = await conn.execute(
+            select(
+                steps.c.id,
+                steps.c.threadId,
+                steps.c.parentId,
+                steps.c.type,
+                steps.c.createdAt,
+                steps.c.output,
+                steps.c.metadata,
+            ).where(steps.c.threadId.in_(ordered[start : start + 500]))
+        )
+        rows.extend(dict(row) for row in result.mappings())
+    return _ThreadSteps(rows)
+
+
+def _meta_with_flow(*metas: Any) -> Any:
+    from chatbot.web.persistence import loads
+
+    for meta in metas:
+        parsed = loads(meta, {})
+        if isinstance(parsed, dict) and parsed.get("flow"):
+            return parsed
+    return {}
+
+
+async def feedback_report(
+    settings: Settings, days: float | None = None, recent: int = 5
+) -> FeedbackReport:
+    from chatbot.web.persistence import (
+        _create_all,
+        cutoff_timestamp,
+        database_url,
+        feedbacks,
+        make_engine,
+        steps,
+        threads,
+    )
+
+    engine = make_engine(database_url(settings))
+    try:
+        await _create_all(engine)
+        async with engine.connect() as conn:
+            query = select(
+                feedbacks.c.value,
+                feedbacks.c.comment,
+                feedbacks.c.createdAt,
+                feedbacks.c.forId,
+                steps.c.createdAt.label("step_at"),
+                steps.c.threadId,
+                threads.c.tags,
+                threads.c.metadata.label("thread_meta"),
+            ).select_from(
+                feedbacks.join(steps, steps.c.id == feedbacks.c.forId).join(
+                    threads, threads.c.id == steps.c.threadId
+                )
+            )
+            if days is not None:
+                cutoff = cutoff_timestamp(days)
+                query = query.where(
+                    (feedbacks.c.createdAt >= cutoff)
+                    | (feedbacks.c.createdAt.is_(None) & (steps.c.createdAt >= cutoff))
+                )
+            rows = [dict(row) for row in (await conn.execute(query)).mappings()]
+            context = await _load_steps(conn, {row["threadId"] for row in rows})
+    finally:
+        await engine.dispose()
+
+    per_flow: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        rated = context.by_id[row["forId"]]
+        answer = context.answer_for(rated)
+        meta = _meta_with_flow(answer["metadata"] if answer else None, rated["metadata"])
+        row["answer"] = answer["output"] if answer else rated["output"]
+        row["question"] = context.question_for(rated)
+        per_flow[flow_of(meta, row["tags"], row["thread_meta"])].append(row)
+
+    flows = []
+    for flow in sorted(per_flow):
+        items = per_flow[flow]
+        up = sum(1 for r in items if int(r["value"]) == 1)
+        down = sorted(
+            (r for r in items if int(r["value"]) == 0),
+            key=lambda r: r["createdAt"] or r["step_at"] or "",
+            reverse=True,
+        )
+        flows.append(
+            FlowFeedback(
+                flow=flow,
+                ratings=len(items),
+                up=up,
+                down=len(down),
+                negative_share=round(len(down) / len(items), 3),
+                recent_negative=[
+                    Negative(
+                        at=r["createdAt"] or r["step_at"],
+                        comment=r["comment"],
+                        answer=r["answer"],
+                        question=r["question"],
+                    )
+                    for r in down[:recent]
+                ],
+            )
+        )
+    return FeedbackReport(days=days, ratings=len(rows), flows=flows)
+
+
+async def unanswered_report(
+    settings: Settings, days: float | None = None, recent: int = 10
+) -> UnansweredReport:
+    from chatbot.web.persistence import (
+        _create_all,
+        cutoff_timestamp,
+        database_url,
+        loads,
+        make_engine,
+        steps,
+        threads,
+    )
+
+    engine = make_engine(database_url(settings))
+    try:
+        await _create_all(engine)
+        async with engine.connect() as conn:
+            # metadata is JSON in TEXT: narrow with LIKE, then decide on the parsed value.
+            query = (
+                select(
+                    steps.c.id,
+                    steps.c.metadata,
+                    steps.c.threadId,
+                    threads.c.tags,
+                    threads.c.metadata.label("thread_meta"),
+                )
+                .select_from(steps.join(threads, threads.c.id == steps.c.threadId))
+                .where(steps.c.metadata.like('%"status"%'))
+            )
+            if days is not None:
+                query = query.where(steps.c.createdAt >= cutoff_timestamp(days))
+            hits = []
+            for row in (await conn.execute(query)).mappings():
+                meta = loads(row["metadata"], {})
+                status = meta.get("status") if isinstance(meta, dict) else None
+                if status in UNANSWERED_STATUSES:
+                    flow = flow_of(meta, row["tags"], row["thread_meta"])
+                    hits.append((flow, status, row["id"], row["threadId"]))
+            context = await _load_steps(conn, {hit[3] for hit in hits})
+    finally:
+        await engine.dispose()
+
+    per_flow: dict[str, list[UnansweredQuestion]] = defaultdict(list)
+    for flow, status, step_id, _ in hits:
+        step = context.by_id[step_id]
+        per_flow[flow].append(
+            UnansweredQuestion(
+                at=step["createdAt"], status=status, question=context.question_for(step)
+            )
+        )
+    flows = []
+    for flow in sorted(per_flow):
+        items = sorted(per_flow[flow], key=lambda q: q.at or "", reverse=True)
+        frequent = Counter(
+            " ".join((q.question or "").casefold().split()) for q in items if q.question
+        )
+        flows.append(
+            FlowUnanswered(
+                flow=flow,
+                count=len(items),
+                by_status=dict(Counter(q.status for q in items)),
+                frequent=frequent.most_common(5),
+                recent=items[:recent],
+            )
+        )
+    return UnansweredReport(days=days, count=len(hits), flows=flows)
+
+
+# ----------------------------------------------------------------------------------- CLI
+
+
+def _one_line(value: str | None, width: int = 160) -> str:
+    value = " ".join((value or "").split())
+    return value if len(value) <= width else value[: width - 1] + "…"
+
+
+def print_feedback(report: FeedbackReport) -> None:
+    window = f"last {report.days:g} days" if report.days is not None else "all time"
+    print(f"Feedback ({window}): {report.ratings} ratings")
+    if not report.flows:
+        print("  no ratings yet")
+    for flow in report.flows:
+        print(
+            f"\n{flow.flow}: {flow.ratings} ratings, {flow.up} up, {flow.down} down "
+            f"({flow.negative_share:.0%} negative)"
+        )
+        for item in flow.recent_negative:
+            print(f"  - {item.at or '?'}")
+            print(f"    question: {_one_line(item.question) or '(not found)'}")
+            print(f"    comment:  {_one_line(item.comment) or '(none)'}")
+
+
+def print_unanswered(report: UnansweredReport) -> None:
+    window = f"last {report.days:g} days" if report.days is not None else "all time"
+    print(f"Unanswered questions ({window}): {report.count}")
+    for flow in report.flows:
+        statuses = ", ".join(f"{k} {v}" for k, v in sorted(flow.by_status.items()))
+        print(f"\n{flow.flow}: {flow.count} ({statuses})")
+        for question, count in flow.frequent:
+            if count > 1:
+                print(f"  x{count} {_one_line(question)}")
+        for item in flow.recent:
+            print(
+                f"  - {item.at or '?'} [{item.status}] {_one_line(item.question) or '(not found)'}"
+            )
+
+
+def _settings() -> Settings:
+    """Settings, with logs on stderr only so that --json output stays parseable."""
+    from chatbot.logs import configure_logging
+
+    settings = load_settings()
+    configure_logging(
+        settings.log_format, "WARNING" if settings.log_level == "INFO" else settings.log_level
+    )
+    return settings
+
+
+def cmd_feedback(args: argparse.Namespace) -> int:
+    report = asyncio.run(feedback_report(_settings(), days=args.days, recent=args.recent))
+    if args.json:
+        print(report.model_dump_json(indent=2))
+    else:
+        print_feedback(report)
+    return 0
+
+
+def cmd_unanswered(args: argparse.Namespace) -> int:
+    report = asyncio.run(unanswered_report(_settings(), days=args.days, recent=args.recent))
+    if args.json:
+        print(report.model_dump_json(indent=2))
+    else:
+        print_unanswered(report)
+    return 0
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    from chatbot.web.persistence import purge_older_than
+
+    counts = asyncio.run(purge_older_than(_settings(), args.days))
+    print(
+        json.dumps(counts)
+        if args.json
+        else f"purged {counts['threads']} conversations idle for more than {args.days:g} days "
+        f"({counts['files']} files)"
+    )
+    return 0
+
+
+def cmd_erase(args: argparse.Namespace) -> int:
+    from chatbot.web.persistence import erase_user
+
+    counts = asyncio.run(erase_user(_settings(), args.user))
+    if args.json:
+        print(json.dumps(counts))
+    elif counts["users"] == 0 and counts["threads"] == 0:
+        print(f"no stored data for user {args.user!r}")
+    else:
+        print(
+            f"erased user {args.user!r}: {counts['threads']} conversations, {counts['files']} files"
+        )
+    return 0
+
+
+def _days(value: str) -> float:
+    days = float(value)
+    if days < 0:
+        raise argparse.ArgumentTypeError("must be >= 0")
+    return days
+
+
+def register(sub: Any, eval_sub: Any) -> None:
+    report = sub.add_parser("report", help="reports for editors (feedback, unanswered questions)")
+    report_sub = report.add_subparsers(title="reports")
+
+    feedback = report_sub.add_parser(
+        "feedback", help="ratings per flow and latest negative comments"
+    )
+    feedback.add_argument("--days", type=_days, help="only the last N days (default: all)")
+    feedback.add_argument("--recent", type=int, default=5, help="negative comments shown per flow")
+    feedback.add_argument("--json", action="store_true", help="print JSON")
+    feedback.set_defaults(func=cmd_feedback)
+
+    unanswered = report_sub.add_parser(
+        "unanswered", help="questions the assistant could not answer"
+    )
+    unanswered.add_argument("--days", type=_days, help="only the last N days (default: all)")
+    unanswered.add_argument("--recent", type=int, default=10, help="questions shown per flow")
+    unanswered.add_argument("--json", action="store_true", help="print JSON")
+    unanswered.set_defaults(func=cmd_unanswered)
+
+    data = sub.add_parser("data", help="retention and erasure of stored conversations (GDPR)")
+    data_sub = data.add_subparsers(title="data")
+    purge = data_sub.add_parser("purge", help="delete conversations idle for more than N days")
+    purge.add_argument("--days", type=_days, required=True)
+    purge.add_argument("--json", action="store_true", help="print counts as JSON")
+    purge.set_defaults(func=cmd_purge)
+    erase = data_sub.add_parser("erase", help="delete a user and all their conversations")
+    erase.add_argument("user", help="the user's identifier (login)")
+    erase.add_argument("--json", action="store_true", help="print counts as JSON")
+    erase.set_defaults(func=cmd_erase)
