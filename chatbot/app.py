@@ -25,6 +25,7 @@ from chatbot.web import auth
 from chatbot.web.assets import install_offline_html
 from chatbot.web.persistence import build_data_layer, create_schema, database_url
 from chatbot.web.proconnect import register_proconnect
+from chatbot.web.storage import install_file_route
 
 log = get_logger("guichet.app")
 settings = get_settings()
@@ -40,6 +41,7 @@ NO_FLOW = "Aucun assistant n'est disponible pour votre profil. Contactez votre a
 # holds this very list object, so it is changed in place.
 chainlit_config.project.allow_origins[:] = settings.allowed_origins
 install_offline_html(chainlit_server)  # no font or script fetched from another host
+install_file_route(chainlit_server, settings)  # elements of agents' threads, owner only
 
 
 # --- login: decided on the server ---------------------------------------------------------
@@ -105,16 +107,19 @@ def _visible_flows(role: str) -> list[Flow]:
 @cl.set_chat_profiles
 async def chat_profiles(user: cl.User | None, language: str | None = None) -> list[ChatProfile]:
     role = auth.role_of(user) if settings.instance != "public" else "citizen"
+    flows = _visible_flows(role)
+    # The default is the flow made for this role first (the helpdesk for agents).
+    default = next((f for f in flows if f.roles[0] == role), flows[0] if flows else None)
     return [
         ChatProfile(
             name=flow.name, display_name=flow.label, markdown_description=flow.description,
-            default=index == 0,
+            default=flow is default,
             starters=[Starter(label=s.label, message=s.message) for s in flow.starters],
             # Agents may expand the retrieval step; citizens see no internals.
             config_overrides=ChainlitConfigOverrides(ui=UISettings(
                 name=chainlit_config.ui.name, cot="full" if flow.show_internals else "hidden")),
         )
-        for index, flow in enumerate(_visible_flows(role))
+        for flow in flows
     ]
 
 
