@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["http://127.0.0.1:8000"])
     instance: Literal["all", "public", "internal"] = "all"
-    users_file: Path = ROOT / "data" / "users.json"
+    users_file: Path | None = None  # default: users.json in the data folder
 
     # Privacy: extra terms that must never be masked (comma-separated in the environment).
     privacy_allow_list: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -99,6 +99,10 @@ class Settings(BaseSettings):
     @property
     def chroma_dir(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def users_path(self) -> Path:
+        return self.users_file or self.data_dir / "users.json"
 
     @property
     def sqlite_path(self) -> Path:

@@ -332,7 +332,7 @@ _stores_lock = threading.Lock()
 
 
 def user_store(path: Path | None = None) -> UserStore:
-    path = Path(path or get_settings().users_file)
+    path = Path(path or get_settings().users_path)
     with _stores_lock:
         return _stores.setdefault(path, UserStore(path))
 

@@ -67,7 +67,7 @@ def _path(args: argparse.Namespace) -> Path:
         return Path(args.users_file)
     from chatbot.settings import load_settings
 
-    return load_settings().users_file
+    return load_settings().users_path
 
 
 def _read_password(args: argparse.Namespace, stdin: TextIO) -> str | None:
