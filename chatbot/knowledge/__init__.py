@@ -1,0 +1,29 @@
+"""Knowledge base: Markdown fiches, validation, incremental indexing, hybrid retrieval.
+
+Layout (one job per module):
+
+- ``fiche``: front matter model, parsing with line-accurate problems, ``##`` chunking
+  (heading path "Titre > Section", anchor = slug of the section).
+- ``check``: validates the whole folder (``chatbot kb check``); unchanged files are reused
+  from a cache keyed on (mtime, size, inode).
+- ``text``: French normalisation (accents folded, elisions split, stop words, Snowball
+  stems) and a short query-side list of colloquial words.
+- ``lexical``: in-memory BM25 with a character-trigram fallback for misspelt words.
+- ``embedding``: offline vectors (signed hashing of stems + character 3-5-grams, sublinear
+  tf, L2, 1024 dims, no download) and the backend's ``/v1/embeddings``.
+- ``store``: Chroma (PersistentClient, or HttpClient when ``chroma_url`` is set), one
+  collection per vector space and audience; embeddings always passed explicitly.
+- ``base``: ``KnowledgeBase`` (sync, search = lexical + dense fused by weighted RRF, then
+  the backend's rerank when configured; graceful fallback to offline), ``watch``: live
+  re-sync. ``commands``, ``evaluate``, ``bench``: the CLI.
+
+Sync is incremental: each chunk carries a hash of what is stored and of what is embedded;
+a second sync embeds nothing, an edit re-embeds the changed sections only, a rename reuses
+vectors. A file with an error is reported and its last good version keeps serving.
+"""
+
+from chatbot.knowledge.base import KnowledgeBase
+from chatbot.knowledge.check import check, scan
+from chatbot.knowledge.models import AUDIENCES, Chunk, Hit, Problem, SyncReport
+
+__all__ = ["AUDIENCES", "Chunk", "Hit", "KnowledgeBase", "Problem", "SyncReport", "check", "scan"]

@@ -1,0 +1,272 @@
+"""Validate the whole knowledge folder: every problem with its file, line and fix.
+
+`scan` is what sync uses (valid fiches + problems); `check` is the editor's view
+(`chatbot kb check`), usable without any store.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from chatbot.knowledge.fiche import ID_PATTERN, MAX_BYTES, Fiche, parse, read_text
+from chatbot.knowledge.models import AUDIENCES, Problem
+
+# Files an editor's tools leave around; never fiches, never problems.
+_IGNORED_NAMES = re.compile(r"(^\.|~$|\.swp$|\.swx$|\.tmp$|^#.*#$|^4913$)")
+_ROOT_DOCS = {"readme.md", "contributing.md", "licence.md", "license.md"}
+
+# Simple look-alikes for personal data. The privacy gate owns the real detector; this only
+# warns editors about an obvious slip. Special-rate service numbers (08..) are official.
+_PERSONAL = {
+    "e-mail address": re.compile(r"\b[\w.+-]+@([\w-]+\.)+[a-z]{2,}\b", re.I),
+    "phone number": re.compile(r"(?<![\d+])(?:\+33\s?|0)[1-79](?:[\s.-]?\d{2}){4}(?!\d)"),
+    "social security number (NIR)": re.compile(
+        r"\b[12] ?\d{2} ?(?:0[1-9]|1[0-2]) ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3}(?: ?\d{2})?\b"
+    ),
+    "IBAN": re.compile(r"\bFR\d{2}(?:\s?[0-9A-Z]{4}){5}\s?[0-9A-Z]{3}\b"),
+}
+_OFFICIAL_MAIL = re.compile(r"@([\w-]+\.)*(gouv\.fr|example\.\w+|exemple\.\w+)\b", re.I)
+
+
+@dataclass
+class Scan:
+    fiches: dict[str, Fiche] = field(default_factory=dict)  # by key "<audience>/<id>"
+    problems: list[Problem] = field(default_factory=list)
+    blocked: set[str] = field(default_factory=set)  # paths with an error: keep last good
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+
+def _error(rel: str, line: int, message: str, hint: str) -> Problem:
+    return Problem(path=rel, line=line, message=message, hint=hint, severity="error")
+
+
+def _warning(rel: str, line: int, message: str, hint: str) -> Problem:
+    return Problem(path=rel, line=line, message=message, hint=hint, severity="warning")
+
+
+def candidate_files(knowledge_dir: Path) -> list[Path]:
+    if not knowledge_dir.is_dir():
+        return []
+    files = []
+    for path in sorted(knowledge_dir.rglob("*")):
+        rel = path.relative_to(knowledge_dir)
+        if any(_IGNORED_NAMES.search(part) for part in rel.parts) or not path.is_file():
+            continue
+        files.append(path)
+    return files
+
+
+FileCache = dict[str, tuple[tuple[int, int, int], "Fiche | None", list[Problem]]]
+
+
+def _read_fiche(
+    path: Path, rel: str, audience: str, stem: str, cache: FileCache | None
+) -> tuple[Fiche | None, list[Problem]]:
+    """Parse one file, reusing the previous result while the file is untouched (mtime, size,
+    inode): a re-sync of 1,000 fiches then only parses the one that changed."""
+    try:
+        stat = path.stat()
+        signature = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        if cache is not None and rel in cache and cache[rel][0] == signature:
+            return cache[rel][1], list(cache[rel][2])
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, [_error(rel, 1, f"cannot read file ({exc.strerror})", "check its permissions")]
+    text, problems = read_text(data, rel)
+    fiche = None
+    if text is not None:
+        fiche, more = parse(text, rel, audience, stem)
+        problems += more
+        if fiche is not None:
+            problems += personal_data(fiche)
+    if cache is not None:
+        cache[rel] = (signature, fiche, list(problems))
+    return fiche, problems
+
+
+def scan(knowledge_dir: Path, cache: FileCache | None = None) -> Scan:
+    """Validate the folder. With a `cache` (kept by the caller), unchanged files are reused."""
+    result = Scan()
+    by_id: dict[str, list[Fiche]] = {}
+    existing: set[str] = set()
+    for path in candidate_files(knowledge_dir):
+        rel = path.relative_to(knowledge_dir).as_posix()
+        parts = rel.split("/")
+        if len(parts) == 1:
+            if path.suffix.lower() == ".md" and path.name.lower() not in _ROOT_DOCS:
+                result.problems.append(
+                    _error(
+                        rel,
+                        1,
+                        "fiche outside an audience folder",
+                        "move it into public/ or agents/",
+                    )
+                )
+                result.blocked.add(rel)
+            continue
+        if path.suffix.lower() != ".md":
+            result.problems.append(
+                _warning(rel, 1, "not a .md file, ignored", "rename it to .md if it is a fiche")
+            )
+            continue
+        existing.add(rel)
+        if parts[0] not in AUDIENCES:
+            result.problems.append(
+                _error(
+                    rel,
+                    1,
+                    f"unknown audience folder `{parts[0]}`",
+                    "put the fiche in public/ (everyone) or agents/ (staff only)",
+                )
+            )
+            result.blocked.add(rel)
+            continue
+        if len(parts) > 2:
+            result.problems.append(
+                _error(
+                    rel,
+                    1,
+                    "fiche in a sub-folder",
+                    f"move it directly into {parts[0]}/",
+                )
+            )
+            result.blocked.add(rel)
+            continue
+        stem = path.stem
+        if not ID_PATTERN.match(stem):
+            result.problems.append(
+                _error(
+                    rel,
+                    1,
+                    f"bad fiche id `{stem}` (the file name)",
+                    "use lowercase letters, digits and hyphens only, e.g. carte-identite.md",
+                )
+            )
+            result.blocked.add(rel)
+            continue
+        fiche, problems = _read_fiche(path, rel, parts[0], stem, cache)
+        result.problems += problems
+        if fiche is None:
+            result.blocked.add(rel)
+        else:
+            by_id.setdefault(stem, []).append(fiche)
+
+    for fiche_id, fiches in by_id.items():
+        if len(fiches) > 1:
+            paths = ", ".join(f.path for f in fiches)
+            for fiche in fiches:
+                result.problems.append(
+                    _error(
+                        fiche.path,
+                        1,
+                        f"duplicate fiche id `{fiche_id}` ({paths})",
+                        "rename one of the files: an id must be unique across audiences",
+                    )
+                )
+                result.blocked.add(fiche.path)
+            continue
+        result.fiches[fiches[0].key] = fiches[0]
+
+    # Links are checked against the files present, so a link to a fiche with an error is
+    # not reported twice. A broken link is an error for `kb check`, but the fiche is still
+    # served: its text is right, only the link is not.
+    for fiche in result.fiches.values():
+        for line, target in fiche.links:
+            result.problems += _check_link(fiche, line, target, existing)
+    result.problems.sort(key=lambda p: (p.path, p.line))
+    return result
+
+
+def _check_link(fiche: Fiche, line: int, target: str, existing: set[str]) -> list[Problem]:
+    target_path = target.split("#", 1)[0].split("?", 1)[0]
+    if not target_path:
+        return []
+    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(fiche.path), target_path))
+    if not target_path.endswith(".md"):
+        return []  # a relative link to something else (an image, a PDF) is not a fiche link
+    if resolved not in existing:
+        return [
+            _error(
+                fiche.path,
+                line,
+                f"broken internal link to `{target}`",
+                "link to an existing fiche, e.g. [passeport](passeport.md)"
+                " or [passeport](../public/passeport.md)",
+            )
+        ]
+    if fiche.audience == "public" and resolved.startswith("agents/"):
+        return [
+            _warning(
+                fiche.path,
+                line,
+                f"public fiche links to agents-only fiche `{target}`",
+                "citizens cannot read agents fiches: link to a public fiche instead",
+            )
+        ]
+    return []
+
+
+def personal_data(fiche: Fiche) -> list[Problem]:
+    body = fiche.body
+    # Only lines holding an "@" or a long run of digits can match; finding them first is
+    # ~10x faster than running every pattern over every line of 1,000 fiches.
+    spans = {_line_span(body, m.start()) for m in _DIGITS.finditer(body)}
+    spans |= {_line_span(body, i) for i in _positions(body, "@")}
+    problems = []
+    for start, end in sorted(spans):
+        text = body[start:end]
+        line = fiche.body_line + body.count("\n", 0, start)
+        for kind, pattern in _PERSONAL.items():
+            match = next(
+                (
+                    m
+                    for m in pattern.finditer(text)
+                    if not (kind == "e-mail address" and _OFFICIAL_MAIL.search(m.group(0)))
+                ),
+                None,
+            )
+            if match:
+                problems.append(
+                    _warning(
+                        fiche.path,
+                        line,
+                        f"looks like personal data ({kind})",
+                        "remove it unless it is an official service contact",
+                    )
+                )
+    return problems
+
+
+_DIGITS = re.compile(r"[0-9][0-9 .-]{7,}[0-9]")
+
+
+def _positions(text: str, needle: str) -> list[int]:
+    found, i = [], text.find(needle)
+    while i != -1:
+        found.append(i)
+        i = text.find(needle, i + 1)
+    return found
+
+
+def _line_span(text: str, index: int) -> tuple[int, int]:
+    start = text.rfind("\n", 0, index) + 1
+    end = text.find("\n", index)
+    return start, len(text) if end == -1 else end
+
+
+def check(knowledge_dir: Path) -> list[Problem]:
+    """Every problem in the knowledge folder, errors and warnings, sorted by file and line."""
+    return scan(knowledge_dir).problems
+
+
+__all__ = ["MAX_BYTES", "FileCache", "Scan", "check", "personal_data", "scan"]

@@ -1,0 +1,305 @@
+"""`chatbot kb check|sync|search`, `chatbot eval retrieval`, `chatbot bench knowledge`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from chatbot.knowledge.models import Hit, Problem
+from chatbot.settings import ROOT, Settings, load_settings
+
+DEFAULT_SET = ROOT / "tests" / "eval" / "retrieval.jsonl"
+
+
+def register(sub: Any, eval_sub: Any) -> None:
+    kb = sub.add_parser("kb", help="the knowledge base: check, sync, search")
+    kb_sub = kb.add_subparsers(title="knowledge commands")
+
+    check = kb_sub.add_parser("check", help="validate every fiche; exit 1 on any error")
+    check.add_argument("--dir", type=Path, help="knowledge folder (default: GUICHET_KNOWLEDGE_DIR)")
+    check.set_defaults(func=cmd_check)
+
+    sync = kb_sub.add_parser("sync", help="index changed fiches (incremental)")
+    sync.set_defaults(func=cmd_sync)
+
+    search = kb_sub.add_parser("search", help="retrieve sections for a question")
+    search.add_argument("query", nargs="?", help="the question (omit with --jsonl)")
+    search.add_argument(
+        "--audience",
+        choices=["public", "agents"],
+        default="public",
+        help="who is asking: agents also read public fiches (default: public)",
+    )
+    search.add_argument("-k", type=int, default=5, help="number of hits (default 5)")
+    out = search.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print the hits as JSON")
+    out.add_argument(
+        "--jsonl",
+        action="store_true",
+        help='read {"id", "query", "audience"?} lines on stdin, write {"id", "hits"}',
+    )
+    search.set_defaults(func=cmd_search)
+
+    evaluate = eval_sub.add_parser("retrieval", help="recall@1, recall@5 and MRR on the dev set")
+    evaluate.add_argument(
+        "--set",
+        dest="path",
+        type=Path,
+        default=DEFAULT_SET,
+        help="question set (default tests/eval/retrieval.jsonl)",
+    )
+    evaluate.add_argument("--json", action="store_true", help="one JSON line per mode")
+    evaluate.set_defaults(func=cmd_eval)
+
+    bench = _bench_subparsers(sub).add_parser(
+        "knowledge", help="index, re-sync and query times, memory (offline)"
+    )
+    bench.add_argument("--chunks", type=int, default=10_000, help="synthetic corpus size")
+    bench.add_argument("--queries", type=int, default=300, help="queries timed per size")
+    bench.set_defaults(func=cmd_bench)
+
+
+def _bench_subparsers(sub: Any) -> Any:
+    """The subparsers of `chatbot bench`, created by whichever part registers first."""
+    bench = sub.choices.get("bench")
+    if bench is None:
+        bench = sub.add_parser("bench", help="benchmarks that print figures")
+    for action in bench._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action
+    return bench.add_subparsers(title="benchmarks")
+
+
+def _settings() -> Settings:
+    settings = load_settings()
+    from chatbot.logs import configure_logging
+
+    configure_logging(
+        settings.log_format, "WARNING" if settings.log_level == "INFO" else settings.log_level
+    )
+    return settings
+
+
+@asynccontextmanager
+async def open_kb(settings: Settings) -> AsyncIterator[Any]:
+    """The knowledge base with the configured backend (if any), closed afterwards."""
+    from chatbot.knowledge.base import KnowledgeBase
+
+    backend = None
+    if settings.has_backend:
+        from chatbot.backend import Backend
+
+        backend = Backend(settings)
+    try:
+        yield KnowledgeBase.open(settings, backend)
+    finally:
+        if backend is not None:
+            await backend.aclose()
+
+
+def _line(problem: Problem) -> str:
+    if problem.severity == "warning":
+        return f"{problem.path}:{problem.line}: warning: {problem.message} — {problem.hint}"
+    return str(problem)
+
+
+# --- check / sync -------------------------------------------------------------------------
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from chatbot.knowledge.check import scan
+
+    folder = args.dir or load_settings().knowledge_dir
+    if not folder.is_dir():
+        print(f"error: knowledge folder {folder} does not exist", file=sys.stderr)
+        return 2
+    result = scan(folder)
+    for problem in result.problems:
+        print(_line(problem))
+    errors, warnings = len(result.errors), len(result.warnings)
+    print(
+        f"{len(result.fiches)} fiches valid, {errors} errors, {warnings} warnings", file=sys.stderr
+    )
+    return 1 if errors else 0
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    settings = _settings()
+
+    async def run() -> int:
+        async with open_kb(settings) as kb:
+            report = await kb.sync(progress=True)
+        for problem in report.errors + report.warnings:
+            print(_line(problem))
+        print(
+            f"added {report.added}, updated {report.updated}, removed {report.removed}, "
+            f"moved {report.moved}, unchanged {report.unchanged}, errors {len(report.errors)}, "
+            f"warnings {len(report.warnings)} ({report.embedded} sections embedded)"
+        )
+        return 1 if report.errors else 0
+
+    return asyncio.run(run())
+
+
+# --- search -------------------------------------------------------------------------------
+
+
+def _audiences(audience: str) -> frozenset[str]:
+    return frozenset({"public", "agents"}) if audience == "agents" else frozenset({"public"})
+
+
+def _gate(settings: Settings) -> Any:
+    """The privacy gate for typed questions (loads spaCy once)."""
+    try:
+        from chatbot.privacy import scrub_once
+    except ImportError:
+        if settings.has_backend:
+            raise SystemExit("error: the privacy gate (chatbot.privacy) is missing") from None
+        from chatbot.outbound import published
+
+        return published  # nothing leaves the machine without a backend
+    return scrub_once
+
+
+def _short(hit: Hit) -> dict[str, Any]:
+    return {
+        "id": hit.fiche_id,
+        "title": hit.title,
+        "audience": hit.audience,
+        "heading": hit.heading,
+        "url": hit.url,
+        "score": hit.score,
+    }
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    if not args.jsonl and not args.query:
+        print("error: give a question, or --jsonl to read questions on stdin", file=sys.stderr)
+        return 2
+    if args.k <= 0:
+        print("error: -k must be at least 1", file=sys.stderr)
+        return 2
+    settings = _settings()
+    gate = _gate(settings)
+
+    async def run() -> int:
+        async with open_kb(settings) as kb:
+            if args.jsonl:
+                await _search_jsonl(kb, gate, args)
+                return 0
+            hits = await kb.search(gate(args.query), _audiences(args.audience), args.k)
+        if args.json:
+            print(json.dumps([h.model_dump() for h in hits], ensure_ascii=False, indent=2))
+            return 0
+        if not hits:
+            print("no result")
+        for n, hit in enumerate(hits, 1):
+            anchor = f"#{hit.anchor}" if hit.anchor else ""
+            print(f"{n}. {hit.score:.2f}  {hit.heading}  [{hit.audience}/{hit.fiche_id}{anchor}]")
+            print(f"   {hit.url}")
+            excerpt = " ".join(hit.text.split())
+            print(f"   {excerpt[:200]}{'…' if len(excerpt) > 200 else ''}")
+        return 0
+
+    return asyncio.run(run())
+
+
+async def _search_jsonl(kb: Any, gate: Any, args: argparse.Namespace) -> None:
+    for raw in sys.stdin:
+        if not raw.strip():
+            continue
+        line_id: Any = None
+        try:
+            item = json.loads(raw)
+            if not isinstance(item, dict):
+                raise ValueError("each line must be a JSON object")
+            line_id = item.get("id")
+            query = item.get("query")
+            if not isinstance(query, str) or not query.strip():
+                raise ValueError('"query" must be a non-empty string')
+            audience = item.get("audience") or args.audience
+            if audience not in ("public", "agents"):
+                raise ValueError('"audience" must be "public" or "agents"')
+            hits = await kb.search(gate(query), _audiences(audience), args.k)
+            out = {"id": line_id, "hits": [_short(h) for h in hits]}
+        except Exception as exc:  # one bad line never stops the batch
+            message = str(exc) if isinstance(exc, ValueError) else type(exc).__name__
+            out = {"id": line_id, "error": message}
+        print(json.dumps(out, ensure_ascii=False), flush=True)
+
+
+# --- eval ---------------------------------------------------------------------------------
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    settings = _settings()
+    from chatbot.knowledge.evaluate import (
+        evaluate,
+        format_result,
+        load_questions,
+        to_json,
+        with_typos,
+    )
+
+    questions = load_questions(args.path)
+    typos = with_typos(questions)
+
+    async def both(kb: Any, mode: str) -> list[Any]:
+        return [
+            await evaluate(kb, questions, mode),
+            await evaluate(kb, typos, mode + ", questions with typos"),
+        ]
+
+    async def run() -> int:
+        # Index into a throwaway store: evaluating must not touch the operator's data.
+        with tempfile.TemporaryDirectory(prefix="guichet-eval-") as tmp:
+            scratch = settings.model_copy(update={"data_dir": Path(tmp), "chroma_url": ""})
+            offline = scratch.model_copy(update={"backend_url": ""})
+            async with open_kb(offline) as kb:
+                await kb.sync()
+                results = await both(kb, "offline: lexical + dense (default)")
+                kb.use_dense = False
+                results += await both(kb, "offline: lexical only")
+                kb.use_dense, kb.dense_weight, saved = True, 1.0, kb.lexical.search
+                kb.lexical.search = lambda *a, **k: []  # dense only, for the comparison
+                results += await both(kb, "offline: dense only")
+                kb.lexical.search = saved
+            if settings.has_backend:
+                async with open_kb(scratch) as kb:
+                    await kb.sync()
+                    mode = f"backend: {settings.embedding_model} + lexical"
+                    if kb._stale:
+                        mode += " (backend embedding failed: offline fallback)"
+                    rerank = settings.use_rerank
+                    kb.settings = kb.settings.model_copy(update={"use_rerank": False})
+                    results += await both(kb, mode)
+                    if rerank:
+                        kb.settings = kb.settings.model_copy(update={"use_rerank": True})
+                        results += await both(kb, mode + f" + rerank {settings.rerank_model}")
+        for result in results:
+            if args.json:
+                print(to_json(result))
+            else:
+                format_result(result)
+                print()
+        print(f"{len(questions)} questions from {args.path}", file=sys.stderr)
+        return 0
+
+    return asyncio.run(run())
+
+
+# --- bench --------------------------------------------------------------------------------
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    settings = _settings()
+    from chatbot.knowledge.bench import run_bench
+
+    return asyncio.run(run_bench(settings, chunks=args.chunks, queries=args.queries))

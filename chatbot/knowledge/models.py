@@ -1,0 +1,113 @@
+"""Data shapes at the knowledge base boundary."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+AUDIENCES = ("public", "agents")
+
+
+class Problem(BaseModel):
+    """Something wrong in a knowledge file, pointing at the line an editor must fix."""
+
+    path: str
+    line: int
+    message: str
+    hint: str
+    severity: Literal["error", "warning"] = "error"
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message} — {self.hint}"
+
+
+class Hit(BaseModel):
+    """One retrieved section of a fiche."""
+
+    fiche_id: str
+    title: str
+    audience: str
+    heading: str  # "Fiche title > Section"
+    anchor: str  # slug of the section, "" for the introduction
+    url: str  # the fiche's official source page
+    text: str
+    score: float  # 0..1, higher is better
+
+
+class SyncReport(BaseModel):
+    """What one sync changed, counted in fiches (chunks embedded counted apart)."""
+
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    moved: int = 0  # renamed or moved between folders with the same content
+    embedded: int = 0  # chunks sent to an embedder in this sync (all spaces)
+    errors: list[Problem] = Field(default_factory=list)
+    warnings: list[Problem] = Field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed or self.moved)
+
+
+class Chunk(BaseModel):
+    """One `##` section (or part of a long one) ready to index."""
+
+    id: str  # "<audience>/<fiche_id>#<anchor>[~n]"
+    fiche_id: str
+    audience: str
+    title: str
+    summary: str
+    tags: str  # comma-separated, Chroma metadata must be scalar
+    heading: str
+    anchor: str
+    url: str
+    path: str  # relative to the knowledge folder, e.g. "public/passeport.md"
+    text: str  # the section as written, shown and cited
+    text_hash: str = ""  # hash of `index_text`: same hash -> same embedding
+    hash: str = ""  # hash of everything stored: same hash -> nothing to write
+
+    @property
+    def key(self) -> str:
+        return f"{self.audience}/{self.fiche_id}"
+
+    @property
+    def index_text(self) -> str:
+        """What is embedded and indexed: section plus the fiche context that gives it sense."""
+        return f"{self.heading}\n{self.summary}\n{self.tags}\n{self.text}"
+
+    def metadata(self) -> dict[str, str]:
+        return {
+            "fiche_id": self.fiche_id,
+            "audience": self.audience,
+            "title": self.title,
+            "summary": self.summary,
+            "tags": self.tags,
+            "heading": self.heading,
+            "anchor": self.anchor,
+            "url": self.url,
+            "path": self.path,
+            "text_hash": self.text_hash,
+            "hash": self.hash,
+        }
+
+    @classmethod
+    def from_store(cls, chunk_id: str, document: str, meta: dict) -> Chunk:
+        return cls(id=chunk_id, text=document, **{k: str(meta.get(k, "")) for k in _META_KEYS})
+
+
+_META_KEYS = (
+    "fiche_id",
+    "audience",
+    "title",
+    "summary",
+    "tags",
+    "heading",
+    "anchor",
+    "url",
+    "path",
+    "text_hash",
+    "hash",
+)
