@@ -202,12 +202,20 @@ def embed_text(text: str) -> list[float]:
     return [v / norm for v in vector]
 
 
+QUESTION_WORDS = {"comment", "quel", "quelle", "quels", "quelles", "pour", "dans", "avec",
+                  "est-ce", "what", "which", "does", "votre", "vous", "nous", "elle"}
+
+
 def overlap_score(query: str, document: str) -> float:
-    """Share of the query's distinct words found in the document, in [0, 1]."""
-    query_words = set(words(query))
+    """Relevance in [0, 1] like a reranker's: the content words of the query found in the
+    document, up to four (a long, chatty question is not penalised for its extra words; an
+    unrelated question scores near 0). Short function words and placeholders do not count."""
+    query_words = {w for w in words(PLACEHOLDER.sub(" ", query))
+                   if len(w) > 3 and w not in QUESTION_WORDS}
     if not query_words:
         return 0.0
-    return round(len(query_words & set(words(document))) / len(query_words), 6)
+    found = len(query_words & set(words(document)))
+    return round(min(1.0, found / min(len(query_words), 4)), 6)
 
 
 # --- the default chat responder -------------------------------------------------------------
