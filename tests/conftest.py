@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -45,6 +46,34 @@ def double(albert: AlbertDouble) -> Iterator[AlbertDouble]:
     albert.reset()
     yield albert
     albert.reset()
+
+
+PG_USERS = ("postgres", "root")
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty database on the local PostgreSQL server, dropped afterwards."""
+    import psycopg
+
+    errors, admin, user = [], None, ""
+    for user in PG_USERS:
+        try:
+            admin = psycopg.connect(host="127.0.0.1", port=5432, user=user, dbname="test",
+                                    autocommit=True, connect_timeout=2)
+            break
+        except Exception as exc:  # any failure means "no PostgreSQL here"
+            errors.append(f"{user}: {type(exc).__name__}")
+    if admin is None:
+        pytest.skip("PostgreSQL not reachable on 127.0.0.1:5432 as postgres/root ("
+                    + "; ".join(errors) + ")")
+    name = f"guichet_test_{uuid.uuid4().hex[:12]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql://{user}@127.0.0.1:5432/{name}"
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
 
 
 def free_port() -> int:

@@ -309,3 +309,24 @@ async def test_agents_fiches_only_through_the_helpdesk(services: Services, doubl
         result = await turn(services, question, caller=caller, flow=flow)
         assert all(s.audience == "public" for s in result.sources)
         assert "Sillage" not in result.answer
+
+
+async def test_memory_on_postgresql_survives_a_restart(albert, kb_dir: Path, tmp_path: Path,
+                                                       postgres_url: str) -> None:
+    """At scale the checkpointer is PostgreSQL: the same follow-up works across instances."""
+    settings = make_settings(tmp_path, albert, knowledge_dir=kb_dir, postgres_url=postgres_url)
+    thread = uuid.uuid4().hex
+    first = await Services.start(settings)
+    try:
+        assert type(first.checkpointer).__name__ == "AsyncPostgresSaver"
+        await turn(first, "Comment faire une demande de passeport ?", thread=thread)
+    finally:
+        await first.aclose()
+    second = await Services.start(settings)
+    try:
+        two = await turn(second, "et pour un enfant mineur ?", thread=thread)
+        state = await second.graphs["citizen"].aget_state({"configurable": {"thread_id": thread}})
+    finally:
+        await second.aclose()
+    assert any(s.id == "passeport" for s in two.sources)
+    assert len(state.values["history"]) == 4

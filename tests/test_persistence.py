@@ -17,7 +17,6 @@ import inspect
 import json
 import re
 import sqlite3
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -39,32 +38,7 @@ ANSWER = (
 COMMENT = f"Réponse incomplète pour {NAME}, appelez-moi au {PHONE}"
 SECRETS = ("Dupont", PHONE, PHONE.replace(" ", ""))
 
-PG_USERS = ("postgres", "root")
-
-
 # ------------------------------------------------------------------------------ fixtures
-
-
-def _pg_admin():
-    import psycopg
-
-    errors = []
-    for user in PG_USERS:
-        try:
-            conn = psycopg.connect(
-                host="127.0.0.1",
-                port=5432,
-                user=user,
-                dbname="test",
-                autocommit=True,
-                connect_timeout=2,
-            )
-            return conn, user
-        except Exception as exc:  # noqa: BLE001 - any failure means "no PostgreSQL here"
-            errors.append(f"{user}: {type(exc).__name__}")
-    pytest.skip(
-        "PostgreSQL not reachable on 127.0.0.1:5432 as postgres/root (" + "; ".join(errors) + ")"
-    )
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -72,14 +46,7 @@ def settings(request, tmp_path: Path) -> Iterator[object]:
     if request.param == "sqlite":
         yield make_settings(tmp_path)
         return
-    admin, user = _pg_admin()
-    name = f"guichet_test_{uuid.uuid4().hex[:12]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield make_settings(tmp_path, postgres_url=f"postgresql://{user}@127.0.0.1:5432/{name}")
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+    yield make_settings(tmp_path, postgres_url=request.getfixturevalue("postgres_url"))
 
 
 @pytest.fixture(scope="session")
