@@ -1,0 +1,135 @@
+"""``chatbot privacy scrub``, ``chatbot eval privacy`` and ``chatbot bench privacy``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+
+def register(sub: Any, eval_sub: Any) -> None:
+    privacy = sub.add_parser("privacy", help="the privacy gate (pseudonymisation)")
+    privacy_sub = privacy.add_subparsers(title="privacy commands")
+    scrub = privacy_sub.add_parser("scrub", help="pseudonymise text read on stdin")
+    mode = scrub.add_mutually_exclusive_group()
+    mode.add_argument("--json", action="store_true", help='print {"text", "entities"}')
+    mode.add_argument(
+        "--jsonl",
+        action="store_true",
+        help='read {"id", "text"} lines, write {"id", "text", "entities"} lines (batched)',
+    )
+    scrub.add_argument("--batch-size", type=int, default=64, help="lines per spaCy batch")
+    scrub.set_defaults(func=cmd_scrub)
+
+    evaluate = eval_sub.add_parser("privacy", help="precision/recall of the privacy gate")
+    evaluate.add_argument("--set", dest="path", help="dev set (default tests/eval/privacy.jsonl)")
+    evaluate.add_argument("--errors", action="store_true", help="list misses and false alarms")
+    evaluate.set_defaults(func=cmd_eval)
+
+    bench_sub = _bench_subparsers(sub)
+    run = bench_sub.add_parser("privacy", help="latency, throughput and memory of the gate")
+    run.add_argument("--runs", type=int, default=50, help="messages timed per size")
+    run.add_argument("--batch", type=int, default=2000, help="messages in the batch run")
+    run.set_defaults(func=cmd_bench)
+
+
+def _bench_subparsers(sub: Any) -> Any:
+    """The subparsers of ``chatbot bench``, shared with other parts (``bench knowledge``)."""
+    bench = sub.choices.get("bench")
+    if bench is None:
+        bench = sub.add_parser("bench", help="benchmarks that print figures")
+    for action in bench._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action
+    return bench.add_subparsers(title="benchmarks")
+
+
+def _quiet_logs() -> None:
+    from chatbot.logs import configure_logging
+
+    configure_logging("console", "WARNING")
+
+
+def cmd_scrub(args: argparse.Namespace) -> int:
+    _quiet_logs()
+    if args.jsonl:
+        return _scrub_jsonl(args.batch_size)
+    from chatbot.privacy import Pseudonymiser
+
+    text = sys.stdin.read()
+    scrubbed = Pseudonymiser().scrub(text)
+    if args.json:
+        payload = {
+            "text": str(scrubbed.text),
+            "entities": [e.model_dump() for e in scrubbed.entities],
+        }
+        print(json.dumps(payload, ensure_ascii=False))
+    else:
+        sys.stdout.write(str(scrubbed.text))
+        if not str(scrubbed.text).endswith("\n"):
+            sys.stdout.write("\n")
+    return 0
+
+
+def _read_items(lines: Iterator[str]) -> Iterator[tuple[int, object, str | None, str | None]]:
+    """(line number, id, text, error) for each non-blank line."""
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield number, None, None, f"line {number}: not JSON ({exc.msg})"
+            continue
+        if not isinstance(item, dict):
+            yield number, None, None, f"line {number}: expected a JSON object"
+            continue
+        text = item.get("text")
+        if not isinstance(text, str):
+            yield number, item.get("id"), None, f'line {number}: missing "text" (a string)'
+            continue
+        yield number, item.get("id"), text, None
+
+
+def _scrub_jsonl(batch_size: int, chunk: int = 1000) -> int:
+    """Batched through spaCy's ``nlp.pipe``, a chunk of lines at a time so output streams."""
+    from itertools import islice
+
+    from chatbot.privacy import Pseudonymiser, analyze_batch
+
+    allow_list = Pseudonymiser().allow_list
+    items = _read_items(iter(sys.stdin))
+    while block := list(islice(items, chunk)):
+        texts = [text for _, _, text, error in block if error is None and text is not None]
+        found = iter(analyze_batch(texts, allow_list, batch_size=batch_size))
+        for _, item_id, text, error in block:
+            if error is not None or text is None:
+                out: dict[str, object] = {"id": item_id, "error": error}
+            else:
+                entities = next(found)
+                # One line = one independent text: placeholders restart at 1 for each.
+                result = Pseudonymiser(allow_list).apply(text, entities)
+                out = {
+                    "id": item_id,
+                    "text": str(result.text),
+                    "entities": [e.model_dump() for e in entities],
+                }
+            sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    _quiet_logs()
+    from chatbot.privacy.evaluate import run
+
+    return run(args.path, show_errors=args.errors)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    _quiet_logs()
+    from chatbot.privacy.bench import run
+
+    return run(runs=args.runs, batch=args.batch)
