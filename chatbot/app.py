@@ -112,12 +112,17 @@ async def chat_profiles(user: cl.User | None, language: str | None = None) -> li
     default = next((f for f in flows if f.roles[0] == role), flows[0] if flows else None)
     return [
         ChatProfile(
-            name=flow.name, display_name=flow.label, markdown_description=flow.description,
+            name=flow.name,
+            display_name=flow.label,
+            markdown_description=flow.description,
             default=flow is default,
             starters=[Starter(label=s.label, message=s.message) for s in flow.starters],
             # Agents may expand the retrieval step; citizens see no internals.
-            config_overrides=ChainlitConfigOverrides(ui=UISettings(
-                name=chainlit_config.ui.name, cot="full" if flow.show_internals else "hidden")),
+            config_overrides=ChainlitConfigOverrides(
+                ui=UISettings(
+                    name=chainlit_config.ui.name, cot="full" if flow.show_internals else "hidden"
+                )
+            ),
         )
         for flow in flows
     ]
@@ -162,9 +167,14 @@ async def on_message(message: cl.Message) -> None:
     reply = cl.Message(content="", author="Guichet")
     result: TurnResult | None = None
     try:
-        async for event in run_turn(_services, message.content, flow_name=flow.name,
-                                    thread_id=cl.context.session.thread_id,
-                                    privacy=privacy, caller=caller):
+        async for event in run_turn(
+            _services,
+            message.content,
+            flow_name=flow.name,
+            thread_id=cl.context.session.thread_id,
+            privacy=privacy,
+            caller=caller,
+        ):
             if isinstance(event, Token):
                 if event.reset:
                     reply.content = ""
@@ -177,8 +187,11 @@ async def on_message(message: cl.Message) -> None:
         reply.content = CRASH
     if result is not None:
         reply.content = as_markdown(result)
-        reply.metadata = {"status": result.status.value, "flow": result.flow,
-                          "turn_id": result.turn_id}
+        reply.metadata = {
+            "status": result.status.value,
+            "flow": result.flow,
+            "turn_id": result.turn_id,
+        }
         if flow.show_internals and result.sources:
             await _show_retrieval(result)
     await reply.send()
@@ -187,7 +200,11 @@ async def on_message(message: cl.Message) -> None:
 async def _show_retrieval(result: TurnResult) -> None:
     """For agents: what the knowledge base returned, in a step they can expand."""
     async with cl.Step(name="Recherche dans les fiches", type="retrieval") as step:
-        step.output = "\n".join(
-            f"- [{s.n}] {s.title} — {s.heading or s.title} ({s.audience}) : {s.url}"
-            for s in result.sources
-        ) + f"\n\nStatut : {result.status.value} · durée : {result.timings.get('total', 0):.0f} ms"
+        step.output = (
+            "\n".join(
+                f"- [{s.n}] {s.title} — {s.heading or s.title} ({s.audience}) : {s.url}"
+                for s in result.sources
+            )
+            + f"\n\nStatut : {result.status.value} · "
+            f"durée : {result.timings.get('total', 0):.0f} ms"
+        )

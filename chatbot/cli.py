@@ -11,12 +11,18 @@ import uuid
 from collections.abc import Callable
 from importlib import import_module
 
+from chatbot.commands import read_jsonl
 from chatbot.settings import ROOT, Settings, SettingsError, load_settings
 
 # Parts that add their own commands through ``register(sub, eval_sub)``.
-COMMAND_MODULES = ["chatbot.knowledge.commands", "chatbot.privacy.commands",
-                   "chatbot.guard.commands", "chatbot.evaluate_answers", "chatbot.report",
-                   "chatbot.web.users_cli"]
+COMMAND_MODULES = [
+    "chatbot.knowledge.commands",
+    "chatbot.privacy.commands",
+    "chatbot.guard.commands",
+    "chatbot.evaluate_answers",
+    "chatbot.report",
+    "chatbot.web.users_cli",
+]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,7 +41,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="chatbot", description="Guichet, the assistant for French public services.")
+    parser = argparse.ArgumentParser(
+        prog="chatbot", description="Guichet, the assistant for French public services."
+    )
     sub = parser.add_subparsers(title="commands")
 
     serve = sub.add_parser("serve", help="start the chat (Chainlit) on HOST:PORT")
@@ -46,13 +54,19 @@ def build_parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="run one turn without the UI")
     ask.add_argument("question", nargs="?", help="the question (omit with --jsonl)")
     ask.add_argument("--flow", default="citizen", help="flow name from flows/ (default: citizen)")
-    ask.add_argument("--role", choices=["citizen", "agent", "admin"],
-                     help="caller role (default: the first role the flow allows)")
+    ask.add_argument(
+        "--role",
+        choices=["citizen", "agent", "admin"],
+        help="caller role (default: the first role the flow allows)",
+    )
     ask.add_argument("--thread", help="continue this conversation (thread id)")
     out = ask.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print the result as JSON")
-    out.add_argument("--jsonl", action="store_true",
-                     help='read {"id", "question"} lines on stdin, write one JSON line each')
+    out.add_argument(
+        "--jsonl",
+        action="store_true",
+        help='read {"id", "question"} lines on stdin, write one JSON line each',
+    )
     ask.set_defaults(func=cmd_ask)
 
     eval_parser = sub.add_parser("eval", help="evaluation commands that print figures")
@@ -72,7 +86,9 @@ def run_async(factory: Callable[[Settings], object]) -> int:
     settings = load_settings()
     from chatbot.logs import configure_logging
 
-    configure_logging(settings.log_format, "WARNING" if settings.log_level == "INFO" else settings.log_level)
+    configure_logging(
+        settings.log_format, "WARNING" if settings.log_level == "INFO" else settings.log_level
+    )
     return asyncio.run(factory(settings))  # type: ignore[arg-type]
 
 
@@ -80,8 +96,9 @@ def fiche_sources(sources: list[dict]) -> list[dict]:
     """One entry per fiche, in citation order (a fiche may be cited for several sections)."""
     seen: dict[str, dict] = {}
     for source in sources:
-        seen.setdefault(source["id"], {"id": source["id"], "title": source["title"],
-                                       "url": source["url"]})
+        seen.setdefault(
+            source["id"], {"id": source["id"], "title": source["title"], "url": source["url"]}
+        )
     return list(seen.values())
 
 
@@ -105,16 +122,29 @@ def cmd_serve(args: argparse.Namespace) -> int:
         except BackendError as exc:
             print(f"error: backend {settings.backend_url}: {exc}", file=sys.stderr)
             return 2
-    mode = f"model {settings.chat_model} at {settings.backend_url}" if settings.has_backend else (
-        "embedded default: no model configured, answers are cited excerpts")
+    mode = (
+        f"model {settings.chat_model} at {settings.backend_url}"
+        if settings.has_backend
+        else ("embedded default: no model configured, answers are cited excerpts")
+    )
     print(f"Guichet: {mode}", flush=True)
     print(f"Guichet: open http://{args.host}:{args.port} in your browser", flush=True)
     env = {**os.environ, "CHAINLIT_APP_ROOT": str(ROOT)}
     if settings.instance != "public" and not env.get("CHAINLIT_AUTH_SECRET"):
         env["CHAINLIT_AUTH_SECRET"] = auth_secret(settings)
     os.chdir(ROOT)
-    command = [sys.executable, "-m", "chainlit", "run", str(ROOT / "chatbot" / "app.py"),
-               "--headless", "--host", args.host, "--port", str(args.port)]
+    command = [
+        sys.executable,
+        "-m",
+        "chainlit",
+        "run",
+        str(ROOT / "chatbot" / "app.py"),
+        "--headless",
+        "--host",
+        args.host,
+        "--port",
+        str(args.port),
+    ]
     os.execve(sys.executable, command, env)
     return 0  # not reached
 
@@ -148,14 +178,22 @@ async def _ask(settings: Settings, args: argparse.Namespace) -> int:
 
     services = await Services.start(settings)
     try:
+
         async def one(question: str, flow_name: str, thread: str | None) -> dict:
             flow = services.flows.get(flow_name)
             if flow is None:
-                raise FlowAccessError(f"unknown flow {flow_name!r}; available: {', '.join(sorted(services.flows))}")
+                raise FlowAccessError(
+                    f"unknown flow {flow_name!r}; available: {', '.join(sorted(services.flows))}"
+                )
             role = args.role or flow.roles[0]
-            result = await ask(services, question, thread_id=thread or uuid.uuid4().hex,
-                               privacy=Pseudonymiser(settings.privacy_allow_list),
-                               caller=Caller(role=role), flow_name=flow_name)
+            result = await ask(
+                services,
+                question,
+                thread_id=thread or uuid.uuid4().hex,
+                privacy=Pseudonymiser(settings.privacy_allow_list),
+                caller=Caller(role=role),
+                flow_name=flow_name,
+            )
             return result.model_dump(mode="json")
 
         if not args.jsonl:
@@ -174,25 +212,27 @@ async def _ask(settings: Settings, args: argparse.Namespace) -> int:
                 print(f"\n[status: {result['status']}]", file=sys.stderr)
             return 0
 
-        for number, line in enumerate(sys.stdin, start=1):
-            if not line.strip():
-                continue
-            item_id = None
+        for _, item_id, item, question, error in read_jsonl(sys.stdin, "question"):
             try:
-                item = json.loads(line)
-                if not isinstance(item, dict):
-                    raise ValueError("expected a JSON object")
-                item_id = item.get("id")
-                question = item.get("question")
-                if not isinstance(question, str):
-                    raise ValueError('missing "question" (a string)')
-                result = await one(question, item.get("flow") or args.flow,
-                                   item.get("thread") or args.thread)
-                out = {"id": item_id, "status": result["status"], "answer": result["answer"],
-                       "sources": fiche_sources(result["sources"])}
+                if error is not None or item is None or question is None:
+                    raise ValueError(error)
+                result = await one(
+                    question, item.get("flow") or args.flow, item.get("thread") or args.thread
+                )
+                out = {
+                    "id": item_id,
+                    "status": result["status"],
+                    "answer": result["answer"],
+                    "sources": fiche_sources(result["sources"]),
+                }
             except (ValueError, FlowAccessError) as exc:
-                out = {"id": item_id, "status": "invalid_input", "answer": "", "sources": [],
-                       "error": f"line {number}: {exc}"}
+                out = {
+                    "id": item_id,
+                    "status": "invalid_input",
+                    "answer": "",
+                    "sources": [],
+                    "error": str(exc),
+                }
             print(json.dumps(out, ensure_ascii=False), flush=True)
         return 0
     finally:

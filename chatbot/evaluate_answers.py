@@ -51,16 +51,18 @@ class Outcome(BaseModel):
 def register(sub, eval_sub) -> None:
     parser = eval_sub.add_parser("answers", help="score turns of a question set through the flows")
     parser.add_argument("--set", type=Path, default=DEFAULT_SET, help="JSONL question set")
-    parser.add_argument("--double", action="store_true",
-                        help="run against the Albert test double (offline)")
+    parser.add_argument(
+        "--double", action="store_true", help="run against the Albert test double (offline)"
+    )
     parser.add_argument("--limit", type=int, default=0, help="only the first N questions")
     parser.add_argument("--errors", action="store_true", help="list the wrong statuses")
     parser.set_defaults(func=cmd_answers)
 
 
 def cmd_answers(args: argparse.Namespace) -> int:
-    cases = [Case.model_validate_json(line) for line in args.set.read_text().splitlines()
-             if line.strip()]
+    cases = [
+        Case.model_validate_json(line) for line in args.set.read_text().splitlines() if line.strip()
+    ]
     if args.limit:
         cases = cases[: args.limit]
     settings = load_settings()
@@ -70,8 +72,9 @@ def cmd_answers(args: argparse.Namespace) -> int:
         from tests.albert_double import AlbertDouble
 
         double = AlbertDouble().start()
-        settings = settings.model_copy(update={
-            "backend_url": double.url, "data_dir": settings.data_dir / "eval-double"})
+        settings = settings.model_copy(
+            update={"backend_url": double.url, "data_dir": settings.data_dir / "eval-double"}
+        )
         from pydantic import SecretStr
 
         settings.api_key = SecretStr(double.api_key)
@@ -98,24 +101,35 @@ async def run(settings: Settings, cases: list[Case], judge: bool) -> list[Outcom
     try:
         for case in cases:
             privacy = Pseudonymiser(settings.privacy_allow_list)
-            result = await ask(services, case.question, thread_id=uuid.uuid4().hex,
-                               privacy=privacy, caller=Caller(role=case.role),
-                               flow_name=case.flow)
+            result = await ask(
+                services,
+                case.question,
+                thread_id=uuid.uuid4().hex,
+                privacy=privacy,
+                caller=Caller(role=case.role),
+                flow_name=case.flow,
+            )
             status = result.status.value
             expected = case.expected_status
             # Without a model, a grounded answer is made of excerpts: both count as answered.
-            ok = status == expected or (expected == "answered" and status in GROUNDED
-                                        and not settings.has_backend)
+            ok = status == expected or (
+                expected == "answered" and status in GROUNDED and not settings.has_backend
+            )
             cited = {int(n) for n in re.findall(r"\[(\d+)\]", result.answer)}
             numbers = {s.n for s in result.sources}
             citations_ok = (cited <= numbers and bool(cited)) if status in GROUNDED else not cited
-            fiche_ok = (any(s.id in case.expected_fiches for s in result.sources)
-                        if case.expected_fiches else None)
-            outcome = Outcome(case=case, status=status, status_ok=ok,
-                              citations_ok=citations_ok, fiche_ok=fiche_ok)
+            fiche_ok = (
+                any(s.id in case.expected_fiches for s in result.sources)
+                if case.expected_fiches
+                else None
+            )
+            outcome = Outcome(
+                case=case, status=status, status_ok=ok, citations_ok=citations_ok, fiche_ok=fiche_ok
+            )
             if judge and status == "answered" and services.backend is not None:
                 outcome.faithfulness, outcome.relevance = await judge_turn(
-                    services, privacy, case.question, result, published)
+                    services, privacy, case.question, result, published
+                )
             outcomes.append(outcome)
     finally:
         await services.aclose()
@@ -127,13 +141,20 @@ async def judge_turn(services, privacy, question, result, published) -> tuple[fl
     from chatbot.outbound import join
 
     sources = "\n".join(f"[{s.n}] {s.title} — {s.heading}" for s in result.sources)
-    content = join([published(f"Sources :\n{sources}\n\nQuestion : "), privacy.clear(question),
-                    published("\n\nRéponse : "), privacy.clear(result.answer)])
+    content = join(
+        [
+            published(f"Sources :\n{sources}\n\nQuestion : "),
+            privacy.clear(question),
+            published("\n\nRéponse : "),
+            privacy.clear(result.answer),
+        ]
+    )
     try:
         raw = await services.backend.complete(
             [{"role": "system", "content": published(JUDGE)}, {"role": "user", "content": content}],
-            max_tokens=60)
-        scores = json.loads(raw[raw.index("{"): raw.rindex("}") + 1])
+            max_tokens=60,
+        )
+        scores = json.loads(raw[raw.index("{") : raw.rindex("}") + 1])
         return float(scores["faithfulness"]), float(scores["relevance"])
     except (BackendError, ValueError, KeyError):
         return None, None
@@ -145,28 +166,40 @@ def print_report(outcomes: list[Outcome], settings: Settings, double: bool, erro
     by_status: dict[str, list[Outcome]] = defaultdict(list)
     for outcome in outcomes:
         by_status[outcome.case.expected_status].append(outcome)
-    print(f"{'expected status':<20}{'n':>4}{'status ok':>11}{'citations ok':>14}{'fiche cited':>13}")
+    print(
+        f"{'expected status':<20}{'n':>4}{'status ok':>11}{'citations ok':>14}{'fiche cited':>13}"
+    )
     for status, group in sorted(by_status.items()):
         fiche = [o.fiche_ok for o in group if o.fiche_ok is not None]
         fiche_rate = f"{sum(fiche) / len(fiche):.3f}" if fiche else "-"
-        print(f"{status:<20}{len(group):>4}{mean(o.status_ok for o in group):>11.3f}"
-              f"{mean(o.citations_ok for o in group):>14.3f}{fiche_rate:>13}")
-    print(f"{'overall':<20}{len(outcomes):>4}{mean(o.status_ok for o in outcomes):>11.3f}"
-          f"{mean(o.citations_ok for o in outcomes):>14.3f}")
+        print(
+            f"{status:<20}{len(group):>4}{mean(o.status_ok for o in group):>11.3f}"
+            f"{mean(o.citations_ok for o in group):>14.3f}{fiche_rate:>13}"
+        )
+    print(
+        f"{'overall':<20}{len(outcomes):>4}{mean(o.status_ok for o in outcomes):>11.3f}"
+        f"{mean(o.citations_ok for o in outcomes):>14.3f}"
+    )
     judged = [o for o in outcomes if o.faithfulness is not None]
     if judged:
-        print(f"model as judge ({len(judged)} answers): faithfulness "
-              f"{mean(o.faithfulness for o in judged):.2f}/5, relevance "
-              f"{mean(o.relevance for o in judged):.2f}/5")
+        print(
+            f"model as judge ({len(judged)} answers): faithfulness "
+            f"{mean(o.faithfulness for o in judged):.2f}/5, relevance "
+            f"{mean(o.relevance for o in judged):.2f}/5"
+        )
     else:
         print("model as judge: not run (needs a real backend; the double cannot judge)")
     if errors:
         for outcome in outcomes:
             if not outcome.status_ok:
-                print(f"  {outcome.case.id}: expected {outcome.case.expected_status}, got "
-                      f"{outcome.status}: {outcome.case.question[:70]}")
-    print("confusion:", dict(Counter((o.case.expected_status, o.status) for o in outcomes
-                                     if not o.status_ok)))
+                print(
+                    f"  {outcome.case.id}: expected {outcome.case.expected_status}, got "
+                    f"{outcome.status}: {outcome.case.question[:70]}"
+                )
+    print(
+        "confusion:",
+        dict(Counter((o.case.expected_status, o.status) for o in outcomes if not o.status_ok)),
+    )
 
 
 def mean(values) -> float:

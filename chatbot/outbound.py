@@ -19,7 +19,9 @@ class Outbound(str):
 
     def __new__(cls, text: str, *, clearance: object = None) -> Outbound:
         if clearance is not _CLEARANCE:
-            raise TypeError("Outbound text is made by the privacy gate or published(), not directly")
+            raise TypeError(
+                "Outbound text is made by the privacy gate or published(), not directly"
+            )
         return super().__new__(cls, text)
 
 

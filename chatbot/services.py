@@ -51,9 +51,14 @@ class Services:
         kb = KnowledgeBase.open(settings, backend)
         if sync:
             report = await kb.sync()
-            log.info("knowledge_synced", added=report.added, updated=report.updated,
-                     removed=report.removed, unchanged=report.unchanged,
-                     errors=len(report.errors))
+            log.info(
+                "knowledge_synced",
+                added=report.added,
+                updated=report.updated,
+                removed=report.removed,
+                unchanged=report.unchanged,
+                errors=len(report.errors),
+            )
         flows, problems = load_flows(settings.flows_dir)
         for problem in problems:
             log.error("flow_skipped", problem=str(problem))
@@ -63,8 +68,12 @@ class Services:
         services = cls(settings, backend, kb, flows, problems, graphs, checkpointer, _stack=stack)
         if watch and settings.watch_knowledge:
             services._watcher = asyncio.create_task(kb.watch())
-        log.info("services_ready", flows=sorted(flows), backend=bool(backend),
-                 mode="model" if backend else "excerpts")
+        log.info(
+            "services_ready",
+            flows=sorted(flows),
+            backend=bool(backend),
+            mode="model" if backend else "excerpts",
+        )
         return services
 
     def flow_for(self, name: str | None, role: str | None) -> Flow:

@@ -51,7 +51,9 @@ class Settings(BaseSettings):
 
     # Front end.
     public_url: str = "http://127.0.0.1:8000"
-    allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["http://127.0.0.1:8000"])
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["http://127.0.0.1:8000"]
+    )
     instance: Literal["all", "public", "internal"] = "all"
     users_file: Path | None = None  # default: users.json in the data folder
 
@@ -69,7 +71,9 @@ class Settings(BaseSettings):
         if value:
             parsed = urlparse(value)
             if parsed.scheme not in ("http", "https") or not parsed.netloc:
-                raise ValueError(f"{value!r} is not an http(s) URL, e.g. https://albert.api.etalab.gouv.fr/v1")
+                raise ValueError(
+                    f"{value!r} is not an http(s) URL, e.g. https://albert.api.etalab.gouv.fr/v1"
+                )
         return value
 
     @field_validator("postgres_url")

@@ -81,10 +81,14 @@ async def run_turn(
     timings["normalise"] = _ms(started)
     if clean.problem:
         bound.info("turn_invalid_input", problem=clean.problem, length=len(text or ""))
-        yield TurnResult(turn_id=turn_id, thread_id=thread_id, flow=flow.name,
-                         status=Status.invalid_input,
-                         answer=flow.replies.get(clean.problem) or DEFAULT_REPLIES[clean.problem],
-                         timings=timings)
+        yield TurnResult(
+            turn_id=turn_id,
+            thread_id=thread_id,
+            flow=flow.name,
+            status=Status.invalid_input,
+            answer=flow.replies.get(clean.problem) or DEFAULT_REPLIES[clean.problem],
+            timings=timings,
+        )
         return
 
     step = time.perf_counter()
@@ -94,18 +98,32 @@ async def run_turn(
     bound.info("turn_started", length=len(clean.text), entities=_counts(scrubbed.entities))
 
     context = TurnContext(
-        flow=flow, audiences=flow.audiences_for(caller.role), privacy=privacy, kb=services.kb,
-        backend=services.backend, canary=services.canary, turn_id=turn_id,
+        flow=flow,
+        audiences=flow.audiences_for(caller.role),
+        privacy=privacy,
+        kb=services.kb,
+        backend=services.backend,
+        canary=services.canary,
+        turn_id=turn_id,
     )
-    state_in = {"question": str(scrubbed.text), "standalone": "", "status": None, "answer": "",
-                "hits": [], "sources": [], "degraded": None, "rule": None}
+    state_in = {
+        "question": str(scrubbed.text),
+        "standalone": "",
+        "status": None,
+        "answer": "",
+        "hits": [],
+        "sources": [],
+        "degraded": None,
+        "rule": None,
+    }
     config = {"configurable": {"thread_id": thread_id}}
     graph = services.graphs[flow.name]
     display = privacy.stream()
     final: dict = {}
     step = time.perf_counter()
-    async for mode, chunk in graph.astream(state_in, config, context=context,
-                                           stream_mode=["custom", "updates", "values"]):
+    async for mode, chunk in graph.astream(
+        state_in, config, context=context, stream_mode=["custom", "updates", "values"]
+    ):
         if mode == "custom":
             if chunk.get("reset"):
                 display = privacy.stream()
@@ -123,14 +141,25 @@ async def run_turn(
 
     status = Status(final.get("status") or Status.backend_error)
     result = TurnResult(
-        turn_id=turn_id, thread_id=thread_id, flow=flow.name, status=status,
+        turn_id=turn_id,
+        thread_id=thread_id,
+        flow=flow.name,
+        status=status,
         answer=privacy.repersonalise(final.get("answer", "")),
         sources=[Source(**s) for s in final.get("sources", [])],
-        masked=masked, notice=masked_notice(masked), degraded=final.get("degraded"),
+        masked=masked,
+        notice=masked_notice(masked),
+        degraded=final.get("degraded"),
         timings={**timings, "total": _ms(started)},
     )
-    bound.info("turn_finished", status=status.value, sources=len(result.sources),
-               degraded=result.degraded, rule=final.get("rule"), timings=result.timings)
+    bound.info(
+        "turn_finished",
+        status=status.value,
+        sources=len(result.sources),
+        degraded=result.degraded,
+        rule=final.get("rule"),
+        timings=result.timings,
+    )
     yield result
 
 

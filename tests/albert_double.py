@@ -202,16 +202,33 @@ def embed_text(text: str) -> list[float]:
     return [v / norm for v in vector]
 
 
-QUESTION_WORDS = {"comment", "quel", "quelle", "quels", "quelles", "pour", "dans", "avec",
-                  "est-ce", "what", "which", "does", "votre", "vous", "nous", "elle"}
+QUESTION_WORDS = {
+    "comment",
+    "quel",
+    "quelle",
+    "quels",
+    "quelles",
+    "pour",
+    "dans",
+    "avec",
+    "est-ce",
+    "what",
+    "which",
+    "does",
+    "votre",
+    "vous",
+    "nous",
+    "elle",
+}
 
 
 def overlap_score(query: str, document: str) -> float:
     """Relevance in [0, 1] like a reranker's: the content words of the query found in the
     document, up to four (a long, chatty question is not penalised for its extra words; an
     unrelated question scores near 0). Short function words and placeholders do not count."""
-    query_words = {w for w in words(PLACEHOLDER.sub(" ", query))
-                   if len(w) > 3 and w not in QUESTION_WORDS}
+    query_words = {
+        w for w in words(PLACEHOLDER.sub(" ", query)) if len(w) > 3 and w not in QUESTION_WORDS
+    }
     if not query_words:
         return 0.0
     found = len(query_words & set(words(document)))

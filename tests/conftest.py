@@ -59,14 +59,23 @@ def postgres_url() -> Iterator[str]:
     errors, admin, user = [], None, ""
     for user in PG_USERS:
         try:
-            admin = psycopg.connect(host="127.0.0.1", port=5432, user=user, dbname="test",
-                                    autocommit=True, connect_timeout=2)
+            admin = psycopg.connect(
+                host="127.0.0.1",
+                port=5432,
+                user=user,
+                dbname="test",
+                autocommit=True,
+                connect_timeout=2,
+            )
             break
         except Exception as exc:  # any failure means "no PostgreSQL here"
             errors.append(f"{user}: {type(exc).__name__}")
     if admin is None:
-        pytest.skip("PostgreSQL not reachable on 127.0.0.1:5432 as postgres/root ("
-                    + "; ".join(errors) + ")")
+        pytest.skip(
+            "PostgreSQL not reachable on 127.0.0.1:5432 as postgres/root ("
+            + "; ".join(errors)
+            + ")"
+        )
     name = f"guichet_test_{uuid.uuid4().hex[:12]}"
     admin.execute(f'CREATE DATABASE "{name}"')
     try:

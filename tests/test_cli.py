@@ -11,16 +11,29 @@ from pathlib import Path
 from tests.conftest import OFFLINE_ENV, ROOT
 
 
-def chatbot(*args: str, tmp: Path, stdin: str = "", env: dict[str, str] | None = None,
-            timeout: int = 300) -> subprocess.CompletedProcess:
-    full_env = {**os.environ, **OFFLINE_ENV, "GUICHET_DATA_DIR": str(tmp / "data"),
-                "GUICHET_NETGUARD": "1",
-                "PYTHONPATH": f"{ROOT / 'tests' / 'netguard'}{os.pathsep}{ROOT}", **(env or {})}
+def chatbot(
+    *args: str, tmp: Path, stdin: str = "", env: dict[str, str] | None = None, timeout: int = 300
+) -> subprocess.CompletedProcess:
+    full_env = {
+        **os.environ,
+        **OFFLINE_ENV,
+        "GUICHET_DATA_DIR": str(tmp / "data"),
+        "GUICHET_NETGUARD": "1",
+        "PYTHONPATH": f"{ROOT / 'tests' / 'netguard'}{os.pathsep}{ROOT}",
+        **(env or {}),
+    }
     for name in ("GUICHET_BACKEND_URL", "GUICHET_API_KEY"):
         if name not in (env or {}):
             full_env.pop(name, None)
-    return subprocess.run([sys.executable, "-m", "chatbot.cli", *args], input=stdin, text=True,
-                          capture_output=True, cwd=ROOT, env=full_env, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "chatbot.cli", *args],
+        input=stdin,
+        text=True,
+        capture_output=True,
+        cwd=ROOT,
+        env=full_env,
+        timeout=timeout,
+    )
 
 
 def test_ask_jsonl_offline(tmp_path: Path) -> None:
@@ -29,7 +42,9 @@ def test_ask_jsonl_offline(tmp_path: Path) -> None:
         {"id": 2, "question": "   "},
         {"id": "q3", "question": "Bonjour"},
     ]
-    stdin = "\n".join(json.dumps(line) for line in lines[:2]) + "\nnot json\n" + json.dumps(lines[2])
+    stdin = (
+        "\n".join(json.dumps(line) for line in lines[:2]) + "\nnot json\n" + json.dumps(lines[2])
+    )
     run = chatbot("ask", "--jsonl", tmp=tmp_path, stdin=stdin)
     assert run.returncode == 0, run.stderr[-2000:]
     out = [json.loads(line) for line in run.stdout.splitlines()]
@@ -38,8 +53,10 @@ def test_ask_jsonl_offline(tmp_path: Path) -> None:
     assert set(first) == {"id", "status", "answer", "sources"}
     assert first["status"] == "answered_excerpts" and "extraits" in first["answer"]
     assert first["sources"][0] == {
-        "id": "carte-vitale", "title": "Carte Vitale",
-        "url": first["sources"][0]["url"]} and first["sources"][0]["url"].startswith("https://")
+        "id": "carte-vitale",
+        "title": "Carte Vitale",
+        "url": first["sources"][0]["url"],
+    } and first["sources"][0]["url"].startswith("https://")
     assert len({s["id"] for s in first["sources"]}) == len(first["sources"])
     assert out[1]["status"] == "invalid_input" and "vide" in out[1]["answer"]
     assert out[2]["status"] == "invalid_input" and "line 3" in out[2]["error"]
@@ -47,8 +64,9 @@ def test_ask_jsonl_offline(tmp_path: Path) -> None:
 
 
 def test_ask_json_single_question(tmp_path: Path) -> None:
-    run = chatbot("ask", "Comment obtenir un extrait de casier judiciaire ?", "--json",
-                  tmp=tmp_path)
+    run = chatbot(
+        "ask", "Comment obtenir un extrait de casier judiciaire ?", "--json", tmp=tmp_path
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     result = json.loads(run.stdout)
     assert result["status"] == "answered_excerpts"
@@ -56,17 +74,26 @@ def test_ask_json_single_question(tmp_path: Path) -> None:
 
 
 def test_wrong_settings_are_one_clear_line(tmp_path: Path) -> None:
-    bad_url = chatbot("serve", "--port", "1", tmp=tmp_path,
-                      env={"GUICHET_BACKEND_URL": "albert.example"})
+    bad_url = chatbot(
+        "serve", "--port", "1", tmp=tmp_path, env={"GUICHET_BACKEND_URL": "albert.example"}
+    )
     assert bad_url.returncode == 2
     assert bad_url.stderr.strip().count("\n") == 0, bad_url.stderr
     assert "GUICHET_BACKEND_URL" in bad_url.stderr and "Traceback" not in bad_url.stderr
 
 
 def test_unknown_model_is_reported_at_start_up(albert, tmp_path: Path) -> None:
-    run = chatbot("serve", "--port", "1", tmp=tmp_path, env={
-        "GUICHET_BACKEND_URL": albert.url, "GUICHET_API_KEY": albert.api_key,
-        "GUICHET_CHAT_MODEL": "albert-enorme"})
+    run = chatbot(
+        "serve",
+        "--port",
+        "1",
+        tmp=tmp_path,
+        env={
+            "GUICHET_BACKEND_URL": albert.url,
+            "GUICHET_API_KEY": albert.api_key,
+            "GUICHET_CHAT_MODEL": "albert-enorme",
+        },
+    )
     assert run.returncode == 2
     lines = [line for line in run.stderr.splitlines() if line.startswith("error:")]
     assert len(lines) == 1 and "albert-enorme" in lines[0], run.stderr

@@ -27,8 +27,11 @@ def wait_answer(page, index: int = -1):
 
 def test_citizen_data_is_masked_before_sending_and_they_are_told(app_server, page, double):
     open_chat(page, app_server.url)
-    ask(page, f"Bonjour, je suis {NAME}, mon téléphone est le {PHONE}. "
-              "Comment refaire ma carte d'identité ?")
+    ask(
+        page,
+        f"Bonjour, je suis {NAME}, mon téléphone est le {PHONE}. "
+        "Comment refaire ma carte d'identité ?",
+    )
     answer = wait_answer(page)
     text = answer.inner_text()
     assert "masqué" in text, "the citizen is told what was masked"
@@ -52,14 +55,23 @@ def test_citizen_never_sees_the_helpdesk_or_an_agents_fiche(app_server, page, do
     answer.wait_for(timeout=90_000)
     page.wait_for_timeout(500)
     page.wait_for_function(
-        "() => !document.querySelector('#chat-submit')?.closest('form')?.ariaBusy", timeout=90_000)
+        "() => !document.querySelector('#chat-submit')?.closest('form')?.ariaBusy", timeout=90_000
+    )
     links = [a.get_attribute("href") for a in answer.locator("a").all()]
     assert not [href for href in links if href and "intranet" in href]
 
 
 def test_agent_logs_in_uses_the_helpdesk_and_leaves_feedback(app_server, page, double):
-    users = UsersFile(users=[UserRecord(username=AGENT, password_hash=hash_password(PASSWORD),
-                                        role="agent", display_name="Agent de test")])
+    users = UsersFile(
+        users=[
+            UserRecord(
+                username=AGENT,
+                password_hash=hash_password(PASSWORD),
+                role="agent",
+                display_name="Agent de test",
+            )
+        ]
+    )
     write_users_file(app_server.data_dir / "users.json", users)
     page.goto(app_server.url + "/agent")
     page.fill("#email", AGENT)

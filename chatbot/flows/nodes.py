@@ -22,8 +22,14 @@ from chatbot.flows.status import (
     STATUS_REPLIES,
     Status,
 )
-from chatbot.guard import check_input, classifier_messages, classify_intent, parse_classifier
-from chatbot.guard import DEFAULT_REPLIES, Intent
+from chatbot.guard import (
+    DEFAULT_REPLIES,
+    Intent,
+    check_input,
+    classifier_messages,
+    classify_intent,
+    parse_classifier,
+)
 from chatbot.logs import get_logger
 from chatbot.outbound import Outbound, join, published
 
@@ -67,7 +73,9 @@ def reply(flow: Flow, key: str) -> str:
 
 
 def contacts_text(flow: Flow) -> str:
-    lines = [f"- **{c.name}** : {c.detail}" + (f" ({c.url})" if c.url else "") for c in flow.escalation]
+    lines = [
+        f"- **{c.name}** : {c.detail}" + (f" ({c.url})" if c.url else "") for c in flow.escalation
+    ]
     return "Vous pouvez vous adresser à :\n" + "\n".join(lines)
 
 
@@ -78,11 +86,17 @@ async def guard(state: TurnState, runtime: Runtime[TurnContext]) -> TurnState:
     ctx = runtime.context
     verdict = check_input(state["question"])
     if verdict.category == "injection":
-        return {"status": Status.refused_injection, "rule": verdict.rule,
-                "answer": reply(ctx.flow, "refused_injection")}
+        return {
+            "status": Status.refused_injection,
+            "rule": verdict.rule,
+            "answer": reply(ctx.flow, "refused_injection"),
+        }
     if verdict.category == "harmful":
-        return {"status": Status.refused_harmful, "rule": verdict.rule,
-                "answer": reply(ctx.flow, "refused_harmful")}
+        return {
+            "status": Status.refused_harmful,
+            "rule": verdict.rule,
+            "answer": reply(ctx.flow, "refused_harmful"),
+        }
     if ctx.flow.guard.classifier and ctx.backend is not None:
         from chatbot.backend import BackendError
 
@@ -94,8 +108,11 @@ async def guard(state: TurnState, runtime: Runtime[TurnContext]) -> TurnState:
             log.warning("guard_classifier_unavailable", kind=exc.kind, turn_id=ctx.turn_id)
             return {}
         if parse_classifier(answer):
-            return {"status": Status.refused_injection, "rule": "classifier",
-                    "answer": reply(ctx.flow, "refused_injection")}
+            return {
+                "status": Status.refused_injection,
+                "rule": "classifier",
+                "answer": reply(ctx.flow, "refused_injection"),
+            }
     return {}
 
 
@@ -148,12 +165,18 @@ async def contextualise(state: TurnState, runtime: Runtime[TurnContext]) -> Turn
         from chatbot.backend import BackendError
 
         messages = [
-            {"role": "system", "content": published(
-                "REWRITE: Réécris la dernière question de l'usager pour qu'elle se comprenne "
-                "seule, en reprenant le sujet de la conversation. Réponds par la question seule."
-            )},
-            *[{"role": m["role"], "content": ctx.privacy.clear(m["content"])}
-              for m in state["history"][-HISTORY_SENT:]],
+            {
+                "role": "system",
+                "content": published(
+                    "REWRITE: Réécris la dernière question de l'usager pour qu'elle se comprenne "
+                    "seule, en reprenant le sujet de la conversation. "
+                    "Réponds par la question seule."
+                ),
+            },
+            *[
+                {"role": m["role"], "content": ctx.privacy.clear(m["content"])}
+                for m in state["history"][-HISTORY_SENT:]
+            ],
             {"role": "user", "content": ctx.privacy.clear(question)},
         ]
         try:
@@ -184,15 +207,25 @@ def decide(state: TurnState, runtime: Runtime[TurnContext]) -> TurnState:
     flow = runtime.context.flow
     hits = [h for h in state.get("hits", []) if h["score"] >= flow.retrieval.min_score]
     if not hits:
-        return {"status": Status.no_content, "hits": [],
-                "answer": reply(flow, "no_content") + "\n\n" + contacts_text(flow)}
+        return {
+            "status": Status.no_content,
+            "hits": [],
+            "answer": reply(flow, "no_content") + "\n\n" + contacts_text(flow),
+        }
     return {"hits": hits, "sources": sources_of(hits)}
 
 
 def sources_of(hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [
-        {"n": i, "id": h["fiche_id"], "title": h["title"], "heading": h["heading"],
-         "anchor": h["anchor"], "url": h["url"], "audience": h["audience"]}
+        {
+            "n": i,
+            "id": h["fiche_id"],
+            "title": h["title"],
+            "heading": h["heading"],
+            "anchor": h["anchor"],
+            "url": h["url"],
+            "audience": h["audience"],
+        }
         for i, h in enumerate(hits, start=1)
     ]
 
@@ -218,9 +251,12 @@ def excerpts(hits: list[dict[str, Any]], intro: str) -> str:
 
 def excerpts_update(state: TurnState, reason: str, intro: str) -> TurnState:
     """End the turn with the best excerpts, cited, instead of a generated answer."""
-    return {"status": Status.answered_excerpts, "degraded": reason,
-            "answer": excerpts(state["hits"], intro),
-            "sources": state["sources"][:EXCERPTS_SHOWN]}
+    return {
+        "status": Status.answered_excerpts,
+        "degraded": reason,
+        "answer": excerpts(state["hits"], intro),
+        "sources": state["sources"][:EXCERPTS_SHOWN],
+    }
 
 
 def section_of(hit: dict[str, Any]) -> str:
@@ -240,14 +276,18 @@ def sources_block(hits: list[dict[str, Any]]) -> Outbound:
     for i, hit in enumerate(hits, start=1):
         title = hit["title"].replace('"', "'")
         section = section_of(hit).replace('"', "'")
-        blocks.append(f'<source n="{i}" title="{title}" section="{section}">\n'
-                      f"{hit['text'].strip()}\n</source>")
+        blocks.append(
+            f'<source n="{i}" title="{title}" section="{section}">\n'
+            f"{hit['text'].strip()}\n</source>"
+        )
     return published("<sources>\n" + "\n".join(blocks) + "\n</sources>\n\n")
 
 
 def generation_messages(state: TurnState, ctx: TurnContext) -> list[dict[str, Outbound]]:
-    history = [{"role": m["role"], "content": ctx.privacy.clear(m["content"])}
-               for m in state.get("history", [])[-HISTORY_SENT:]]
+    history = [
+        {"role": m["role"], "content": ctx.privacy.clear(m["content"])}
+        for m in state.get("history", [])[-HISTORY_SENT:]
+    ]
     question = join([published("Question de l'usager : "), ctx.privacy.clear(state["question"])])
     return [
         {"role": "system", "content": system_prompt(ctx)},
@@ -266,8 +306,10 @@ async def generate(state: TurnState, runtime: Runtime[TurnContext]) -> TurnState
     parts: list[str] = []
     try:
         stream = ctx.backend.stream_chat(
-            generation_messages(state, ctx), model=model.name,
-            temperature=model.temperature, max_tokens=model.max_tokens,
+            generation_messages(state, ctx),
+            model=model.name,
+            temperature=model.temperature,
+            max_tokens=model.max_tokens,
         )
         async for delta in stream:
             parts.append(delta)
@@ -288,16 +330,23 @@ def check(state: TurnState, runtime: Runtime[TurnContext]) -> TurnState:
     checked = check_answer(state.get("answer", ""), len(hits), {h["url"] for h in hits}, ctx.canary)
     if checked.canary_leak:
         log.warning("check_canary_leak", turn_id=ctx.turn_id)
-        return {"status": Status.refused_injection, "rule": "canary", "sources": [],
-                "answer": reply(ctx.flow, "refused_injection")}
+        return {
+            "status": Status.refused_injection,
+            "rule": "canary",
+            "sources": [],
+            "answer": reply(ctx.flow, "refused_injection"),
+        }
     if not checked.cited or not checked.text:
         # An answer that cites nothing is not grounded: show the evidence instead.
-        log.warning("check_uncited_answer", turn_id=ctx.turn_id,
-                    invalid=checked.invalid_citations)
+        log.warning("check_uncited_answer", turn_id=ctx.turn_id, invalid=checked.invalid_citations)
         return excerpts_update(state, "uncited", EXCERPTS_UNVERIFIED)
     if checked.invalid_citations or checked.removed_urls:
-        log.info("check_repaired", turn_id=ctx.turn_id, invalid=checked.invalid_citations,
-                 removed_urls=checked.removed_urls)
+        log.info(
+            "check_repaired",
+            turn_id=ctx.turn_id,
+            invalid=checked.invalid_citations,
+            removed_urls=checked.removed_urls,
+        )
     # Only the sources the answer cites are listed under it, keeping their numbers.
     sources = [s for s in state["sources"] if s["n"] in checked.cited]
     return {"status": Status.answered, "answer": checked.text, "sources": sources}
@@ -308,7 +357,9 @@ def check(state: TurnState, runtime: Runtime[TurnContext]) -> TurnState:
 
 def remember(state: TurnState, runtime: Runtime[TurnContext]) -> TurnState:
     """Append this exchange to the persisted (pseudonymised) history."""
-    return {"history": [
-        {"role": "user", "content": state["question"]},
-        {"role": "assistant", "content": state.get("answer", "")},
-    ]}
+    return {
+        "history": [
+            {"role": "user", "content": state["question"]},
+            {"role": "assistant", "content": state.get("answer", "")},
+        ]
+    }

@@ -78,7 +78,7 @@ class Flow(Strict):
         return value
 
     def audiences_for(self, role: str | None) -> frozenset[str]:
-        """What a caller of this role may read through this flow: never more than the role allows."""
+        """What a caller of this role may read through this flow, never more than the role."""
         return frozenset(self.audiences) & ROLE_AUDIENCES.get(role or "", frozenset({"public"}))
 
     def allows(self, role: str | None) -> bool:
@@ -110,7 +110,8 @@ def parse_flow(path: Path, text: str | None = None) -> Flow:
         return Flow.model_validate(raw)
     except ValidationError as exc:
         lines = [
-            f"{'.'.join(str(p) for p in err['loc']) or 'file'}: {err['msg']}" for err in exc.errors()
+            f"{'.'.join(str(p) for p in err['loc']) or 'file'}: {err['msg']}"
+            for err in exc.errors()
         ]
         raise ValueError("; ".join(lines)) from None
 

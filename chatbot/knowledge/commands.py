@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from chatbot.commands import read_jsonl, subcommands
 from chatbot.knowledge.models import Hit, Problem
 from chatbot.settings import ROOT, Settings, load_settings
 
@@ -58,23 +59,12 @@ def register(sub: Any, eval_sub: Any) -> None:
     evaluate.add_argument("--json", action="store_true", help="one JSON line per mode")
     evaluate.set_defaults(func=cmd_eval)
 
-    bench = _bench_subparsers(sub).add_parser(
+    bench = subcommands(sub, "bench", "benchmarks that print figures").add_parser(
         "knowledge", help="index, re-sync and query times, memory (offline)"
     )
     bench.add_argument("--chunks", type=int, default=10_000, help="synthetic corpus size")
     bench.add_argument("--queries", type=int, default=300, help="queries timed per size")
     bench.set_defaults(func=cmd_bench)
-
-
-def _bench_subparsers(sub: Any) -> Any:
-    """The subparsers of `chatbot bench`, created by whichever part registers first."""
-    bench = sub.choices.get("bench")
-    if bench is None:
-        bench = sub.add_parser("bench", help="benchmarks that print figures")
-    for action in bench._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return action
-    return bench.add_subparsers(title="benchmarks")
 
 
 def _settings() -> Settings:
@@ -212,17 +202,11 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 async def _search_jsonl(kb: Any, gate: Any, args: argparse.Namespace) -> None:
-    for raw in sys.stdin:
-        if not raw.strip():
-            continue
-        line_id: Any = None
+    for _, line_id, item, query, error in read_jsonl(sys.stdin, "query"):
         try:
-            item = json.loads(raw)
-            if not isinstance(item, dict):
-                raise ValueError("each line must be a JSON object")
-            line_id = item.get("id")
-            query = item.get("query")
-            if not isinstance(query, str) or not query.strip():
+            if error is not None or item is None or query is None:
+                raise ValueError(error)
+            if not query.strip():
                 raise ValueError('"query" must be a non-empty string')
             audience = item.get("audience") or args.audience
             if audience not in ("public", "agents"):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator
 from typing import Any
+
+from chatbot.commands import read_jsonl, subcommands
 
 
 def register(sub: Any, eval_sub: Any) -> None:
@@ -28,22 +29,11 @@ def register(sub: Any, eval_sub: Any) -> None:
     evaluate.add_argument("--errors", action="store_true", help="list misses and false alarms")
     evaluate.set_defaults(func=cmd_eval)
 
-    bench_sub = _bench_subparsers(sub)
+    bench_sub = subcommands(sub, "bench", "benchmarks that print figures")
     run = bench_sub.add_parser("privacy", help="latency, throughput and memory of the gate")
     run.add_argument("--runs", type=int, default=50, help="messages timed per size")
     run.add_argument("--batch", type=int, default=2000, help="messages in the batch run")
     run.set_defaults(func=cmd_bench)
-
-
-def _bench_subparsers(sub: Any) -> Any:
-    """The subparsers of ``chatbot bench``, shared with other parts (``bench knowledge``)."""
-    bench = sub.choices.get("bench")
-    if bench is None:
-        bench = sub.add_parser("bench", help="benchmarks that print figures")
-    for action in bench._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return action
-    return bench.add_subparsers(title="benchmarks")
 
 
 def _quiet_logs() -> None:
@@ -73,26 +63,6 @@ def cmd_scrub(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_items(lines: Iterator[str]) -> Iterator[tuple[int, object, str | None, str | None]]:
-    """(line number, id, text, error) for each non-blank line."""
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield number, None, None, f"line {number}: not JSON ({exc.msg})"
-            continue
-        if not isinstance(item, dict):
-            yield number, None, None, f"line {number}: expected a JSON object"
-            continue
-        text = item.get("text")
-        if not isinstance(text, str):
-            yield number, item.get("id"), None, f'line {number}: missing "text" (a string)'
-            continue
-        yield number, item.get("id"), text, None
-
-
 def _scrub_jsonl(batch_size: int, chunk: int = 1000) -> int:
     """Batched through spaCy's ``nlp.pipe``, a chunk of lines at a time so output streams."""
     from itertools import islice
@@ -100,11 +70,11 @@ def _scrub_jsonl(batch_size: int, chunk: int = 1000) -> int:
     from chatbot.privacy import Pseudonymiser, analyze_batch
 
     allow_list = Pseudonymiser().allow_list
-    items = _read_items(iter(sys.stdin))
+    items = read_jsonl(sys.stdin, "text")
     while block := list(islice(items, chunk)):
-        texts = [text for _, _, text, error in block if error is None and text is not None]
+        texts = [line.value for line in block if line.error is None and line.value is not None]
         found = iter(analyze_batch(texts, allow_list, batch_size=batch_size))
-        for _, item_id, text, error in block:
+        for _, item_id, _, text, error in block:
             if error is not None or text is None:
                 out: dict[str, object] = {"id": item_id, "error": error}
             else:
