@@ -5,7 +5,9 @@
     chatbot data purge --days N                     delete conversations idle for N days
     chatbot data erase USER                         delete one user and everything of theirs
 
-Everything read here was pseudonymised before it was stored.
+Everything read here was pseudonymised before it was stored. Agents' ratings and questions
+come from their stored conversations; citizens' from anonymous signals (``guichet_signals``:
+no conversation is stored for them), reported apart as "citizens (anonymous)".
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from chatbot.settings import Settings, load_settings
 
 UNANSWERED_STATUSES = ("no_content", "out_of_scope")
 UNKNOWN_FLOW = "(unknown)"
+AGENTS = "agents"
+CITIZENS = "citizens (anonymous)"
 
 
 class Negative(BaseModel):
@@ -34,6 +38,7 @@ class Negative(BaseModel):
 
 class FlowFeedback(BaseModel):
     flow: str
+    source: str = AGENTS  # AGENTS (stored conversations) or CITIZENS (anonymous signals)
     ratings: int
     up: int
     down: int
@@ -55,6 +60,7 @@ class UnansweredQuestion(BaseModel):
 
 class FlowUnanswered(BaseModel):
     flow: str
+    source: str = AGENTS
     count: int
     by_status: dict[str, int]
     frequent: list[tuple[str, int]]
@@ -153,6 +159,24 @@ def _meta_with_flow(*metas: Any) -> Any:
     return {}
 
 
+async def _signals(conn: Any, table: Any, kind: str, days: float | None) -> list[dict[str, Any]]:
+    """Citizens' anonymous signals of one kind, newest first."""
+    from chatbot.web.persistence import cutoff_timestamp
+
+    query = select(
+        table.c.createdAt,
+        table.c.flow,
+        table.c.status,
+        table.c.value,
+        table.c.question,
+        table.c.comment,
+    ).where(table.c.kind == kind)
+    if days is not None:
+        query = query.where(table.c.createdAt >= cutoff_timestamp(days))
+    query = query.order_by(table.c.createdAt.desc())
+    return [dict(row) for row in (await conn.execute(query)).mappings()]
+
+
 async def feedback_report(
     settings: Settings, days: float | None = None, recent: int = 5
 ) -> FeedbackReport:
@@ -162,6 +186,7 @@ async def feedback_report(
         database_url,
         feedbacks,
         make_engine,
+        signals,
         steps,
         threads,
     )
@@ -192,21 +217,26 @@ async def feedback_report(
                 )
             rows = [dict(row) for row in (await conn.execute(query)).mappings()]
             context = await _load_steps(conn, {row["threadId"] for row in rows})
+            citizen_rows = await _signals(conn, signals, "feedback", days)
     finally:
         await engine.dispose()
 
-    per_flow: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    per_flow: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         rated = context.by_id[row["forId"]]
         answer = context.answer_for(rated)
         meta = _meta_with_flow(answer["metadata"] if answer else None, rated["metadata"])
         row["answer"] = answer["output"] if answer else rated["output"]
         row["question"] = context.question_for(rated)
-        per_flow[flow_of(meta, row["tags"], row["thread_meta"])].append(row)
+        per_flow[(flow_of(meta, row["tags"], row["thread_meta"]), AGENTS)].append(row)
+    for row in citizen_rows:
+        # The answer a citizen saw is not kept: only their question, rating and comment.
+        row.update(step_at=None, answer=None)
+        per_flow[(row["flow"] or UNKNOWN_FLOW, CITIZENS)].append(row)
 
     flows = []
-    for flow in sorted(per_flow):
-        items = per_flow[flow]
+    for flow, source in sorted(per_flow):
+        items = per_flow[(flow, source)]
         up = sum(1 for r in items if int(r["value"]) == 1)
         down = sorted(
             (r for r in items if int(r["value"]) == 0),
@@ -216,6 +246,7 @@ async def feedback_report(
         flows.append(
             FlowFeedback(
                 flow=flow,
+                source=source,
                 ratings=len(items),
                 up=up,
                 down=len(down),
@@ -231,7 +262,7 @@ async def feedback_report(
                 ],
             )
         )
-    return FeedbackReport(days=days, ratings=len(rows), flows=flows)
+    return FeedbackReport(days=days, ratings=len(rows) + len(citizen_rows), flows=flows)
 
 
 async def unanswered_report(
@@ -243,6 +274,7 @@ async def unanswered_report(
         database_url,
         loads,
         make_engine,
+        signals,
         steps,
         threads,
     )
@@ -273,33 +305,41 @@ async def unanswered_report(
                     flow = flow_of(meta, row["tags"], row["thread_meta"])
                     hits.append((flow, status, row["id"], row["threadId"]))
             context = await _load_steps(conn, {hit[3] for hit in hits})
+            citizen_rows = await _signals(conn, signals, "unanswered", days)
     finally:
         await engine.dispose()
 
-    per_flow: dict[str, list[UnansweredQuestion]] = defaultdict(list)
+    per_flow: dict[tuple[str, str], list[UnansweredQuestion]] = defaultdict(list)
     for flow, status, step_id, _ in hits:
         step = context.by_id[step_id]
-        per_flow[flow].append(
+        per_flow[(flow, AGENTS)].append(
             UnansweredQuestion(
                 at=step["createdAt"], status=status, question=context.question_for(step)
             )
         )
+    for row in citizen_rows:
+        per_flow[(row["flow"] or UNKNOWN_FLOW, CITIZENS)].append(
+            UnansweredQuestion(
+                at=row["createdAt"], status=row["status"] or "", question=row["question"]
+            )
+        )
     flows = []
-    for flow in sorted(per_flow):
-        items = sorted(per_flow[flow], key=lambda q: q.at or "", reverse=True)
+    for flow, source in sorted(per_flow):
+        items = sorted(per_flow[(flow, source)], key=lambda q: q.at or "", reverse=True)
         frequent = Counter(
             " ".join((q.question or "").casefold().split()) for q in items if q.question
         )
         flows.append(
             FlowUnanswered(
                 flow=flow,
+                source=source,
                 count=len(items),
                 by_status=dict(Counter(q.status for q in items)),
                 frequent=frequent.most_common(5),
                 recent=items[:recent],
             )
         )
-    return UnansweredReport(days=days, count=len(hits), flows=flows)
+    return UnansweredReport(days=days, count=len(hits) + len(citizen_rows), flows=flows)
 
 
 # ----------------------------------------------------------------------------------- CLI
@@ -318,7 +358,7 @@ def print_feedback(report: FeedbackReport) -> None:
     for flow in report.flows:
         print(
             f"\n{flow.flow}: {flow.ratings} ratings, {flow.up} up, {flow.down} down "
-            f"({flow.negative_share:.0%} negative)"
+            f"({flow.negative_share:.0%} negative), {flow.source}"
         )
         for item in flow.recent_negative:
             print(f"  - {item.at or '?'}")
@@ -331,7 +371,7 @@ def print_unanswered(report: UnansweredReport) -> None:
     print(f"Unanswered questions ({window}): {report.count}")
     for flow in report.flows:
         statuses = ", ".join(f"{k} {v}" for k, v in sorted(flow.by_status.items()))
-        print(f"\n{flow.flow}: {flow.count} ({statuses})")
+        print(f"\n{flow.flow}: {flow.count} ({statuses}), {flow.source}")
         for question, count in flow.frequent:
             if count > 1:
                 print(f"  x{count} {_one_line(question)}")
@@ -378,7 +418,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
         json.dumps(counts)
         if args.json
         else f"purged {counts['threads']} conversations idle for more than {args.days:g} days "
-        f"({counts['files']} files)"
+        f"({counts['files']} files) and {counts['signals']} anonymous signals of citizens"
     )
     return 0
 
@@ -427,7 +467,10 @@ def register(sub: Any, eval_sub: Any) -> None:
 
     data = sub.add_parser("data", help="retention and erasure of stored conversations (GDPR)")
     data_sub = data.add_subparsers(title="data")
-    purge = data_sub.add_parser("purge", help="delete conversations idle for more than N days")
+    purge = data_sub.add_parser(
+        "purge",
+        help="delete conversations idle for more than N days and older anonymous signals",
+    )
     purge.add_argument("--days", type=_days, required=True)
     purge.add_argument("--json", action="store_true", help="print counts as JSON")
     purge.set_defaults(func=cmd_purge)

@@ -358,7 +358,14 @@ async def test_nothing_is_stored_for_citizens(settings, layer, tmp_path: Path) -
     await data_layer.create_step(Message(content=QUESTION, type="user_message").to_dict())
 
     rows = await all_rows(settings)
-    assert rows == {"users": [], "threads": [], "steps": [], "elements": [], "feedbacks": []}
+    assert rows == {
+        "users": [],
+        "threads": [],
+        "steps": [],
+        "elements": [],
+        "feedbacks": [],
+        "guichet_signals": [],  # ratings of steps that are not answers: nothing to keep
+    }
     assert not (Path(settings.data_dir) / "files").exists()
 
 
@@ -449,6 +456,212 @@ async def test_purge_and_erase_remove_rows_and_files(settings, layer) -> None:
     assert [r["identifier"] for r in rows["users"]] == ["agent.old"]
     assert rows["threads"] == rows["steps"] == rows["elements"] == rows["feedbacks"] == []
     assert not [p for p in files.rglob("*") if p.is_file()]
+
+
+# ------------------------------------------------------------ citizens' anonymous signals
+
+
+async def citizen_turn(
+    data_layer,
+    identifier: str = "visitor-1",
+    question: str = QUESTION,
+    answer: str = ANSWER,
+    status: str = "answered",
+    flow: str = "citizen",
+) -> dict[str, object]:
+    """One citizen turn as Chainlit writes it (user_message -> run -> answer with the
+    metadata app.py sets); the data layer stores none of these steps."""
+    from chainlit.message import Message
+    from chainlit.step import Step
+    from chainlit.utils import utc_now
+
+    user, thread_id = await login(data_layer, identifier, "citizen")
+    asked = Message(content=question, author=identifier, type="user_message", created_at=utc_now())
+    await data_layer.create_step(asked.to_dict())
+    run = Step(name="on_message", type="run", parent_id=asked.id)
+    run.created_at = run.start = utc_now()
+    await data_layer.create_step(run.to_dict())
+    turn_id = f"turn-{identifier}"
+    reply = Message(
+        content=answer,
+        author="Guichet",
+        parent_id=run.id,
+        metadata={"status": status, "flow": flow, "turn_id": turn_id},
+        created_at=utc_now(),
+    )
+    await data_layer.create_step(reply.to_dict())
+    return {
+        "user": user,
+        "thread_id": thread_id,
+        "asked": asked,
+        "run": run,
+        "reply": reply,
+        "turn_id": turn_id,
+    }
+
+
+async def test_citizen_rating_is_kept_anonymous_pseudonymised_and_reported(
+    settings, layer, capsys
+) -> None:
+    from chainlit.types import Feedback
+
+    from chatbot.report import AGENTS, CITIZENS, feedback_report, print_feedback
+
+    data_layer, privacy = layer
+    # Earlier in the visit another name was masked: this one gets <NOM_2> in the session,
+    # where a throwaway gate would say <NOM_1>.
+    assert privacy.clear("Je m'appelle Paul Martin.") == "Je m'appelle <NOM_1>."
+    turn = await citizen_turn(data_layer)
+    # Chainlit's UI rates the run step, from its /feedback route (no Chainlit context).
+    feedback_id = await outside_chainlit_context(
+        data_layer.upsert_feedback(Feedback(forId=turn["run"].id, value=0, comment=COMMENT))
+    )
+    await agent_conversation(data_layer, flow="citizen")  # an agent's turn, not rated
+
+    rows = await all_rows(settings)
+    assert [u["identifier"] for u in rows["users"]] == ["agent.martin"]
+    assert turn["thread_id"] not in {r["threadId"] for r in rows["steps"]}
+    assert rows["feedbacks"] == []
+    (signal,) = rows["guichet_signals"]
+    assert (signal["kind"], signal["flow"], signal["status"], signal["value"]) == (
+        "feedback",
+        "citizen",
+        "answered",
+        0,
+    )
+    # The session's gate was used, though the rating came without the session: the same
+    # placeholders as in the question.
+    name_placeholder = privacy.clear(NAME)
+    assert name_placeholder == "<NOM_2>"
+    assert name_placeholder in signal["question"] and "passeport" in signal["question"]
+    assert name_placeholder in signal["comment"] and "<TEL_" in signal["comment"]
+    dump = stored_bytes(settings, rows)
+    for secret in SECRETS:
+        assert secret not in dump
+
+    report = await feedback_report(settings, days=7)
+    assert report.ratings == 1
+    (citizens,) = [f for f in report.flows if f.source == CITIZENS]
+    assert (citizens.flow, citizens.ratings, citizens.up, citizens.down) == ("citizen", 1, 0, 1)
+    negative = citizens.recent_negative[0]
+    assert "passeport" in negative.question and name_placeholder in negative.comment
+    assert negative.answer is None  # the answer a citizen saw is not kept
+    assert not [f for f in report.flows if f.source == AGENTS]  # the agent did not rate
+    print_feedback(report)
+    assert "citizen: 1 ratings, 0 up, 1 down (100% negative), citizens (anonymous)" in (
+        capsys.readouterr().out
+    )
+
+    # Changing one's mind updates the signal, and so does rating again without the id
+    # (one rating per answer, however many requests); withdrawing the rating removes it.
+    await outside_chainlit_context(
+        data_layer.upsert_feedback(Feedback(forId=turn["run"].id, value=1, id=feedback_id))
+    )
+    again = await outside_chainlit_context(
+        data_layer.upsert_feedback(Feedback(forId=turn["run"].id, value=1))
+    )
+    assert again == feedback_id
+    rows = await all_rows(settings)
+    assert [(r["value"], r["comment"]) for r in rows["guichet_signals"]] == [(1, None)]
+    await outside_chainlit_context(data_layer.delete_feedback(feedback_id))
+    assert (await all_rows(settings))["guichet_signals"] == []
+
+
+async def test_citizen_unanswered_question_is_reported(settings, layer, capsys) -> None:
+    from chatbot.report import CITIZENS, print_unanswered, unanswered_report
+
+    data_layer, _ = layer
+    turn = await citizen_turn(
+        data_layer, question="Comment obtenir un permis de pêche lunaire ?", status="no_content"
+    )
+    await data_layer.create_step(turn["reply"].to_dict())  # Chainlit writes it again on update
+    await citizen_turn(data_layer, identifier="visitor-2")  # answered: not a gap
+    await agent_conversation(
+        data_layer, flow="helpdesk", question="Quel temps fera-t-il ?", status="out_of_scope"
+    )
+
+    gaps = await unanswered_report(settings, days=7)
+    assert gaps.count == 2
+    flows = {(f.flow, f.source): f for f in gaps.flows}
+    assert set(flows) == {("citizen", CITIZENS), ("helpdesk", "agents")}
+    citizens = flows[("citizen", CITIZENS)]
+    assert citizens.count == 1 and citizens.by_status == {"no_content": 1}
+    assert citizens.recent[0].question == "Comment obtenir un permis de pêche lunaire ?"
+    print_unanswered(gaps)
+    out = capsys.readouterr().out
+    assert "citizen: 1 (no_content 1), citizens (anonymous)" in out
+    assert "helpdesk: 1 (out_of_scope 1), agents" in out
+
+
+async def test_signals_link_to_no_user_or_conversation(settings, layer) -> None:
+    from chainlit.types import Feedback
+
+    from chatbot.web.persistence import columns_of
+
+    assert columns_of("guichet_signals") == {
+        "id",
+        "createdAt",
+        "flow",
+        "kind",
+        "status",
+        "value",
+        "question",
+        "comment",
+    }
+    data_layer, _ = layer
+    turn = await citizen_turn(data_layer, identifier="visitor-42", status="out_of_scope")
+    await outside_chainlit_context(
+        data_layer.upsert_feedback(Feedback(forId=turn["reply"].id, value=0, comment="Nul"))
+    )
+    rows = (await all_rows(settings))["guichet_signals"]
+    assert sorted(r["kind"] for r in rows) == ["feedback", "unanswered"]
+    linking = {
+        turn["thread_id"],
+        turn["user"].id,
+        "visitor-42",
+        turn["asked"].id,
+        turn["run"].id,
+        turn["reply"].id,
+        turn["turn_id"],
+    }
+    for row in rows:
+        assert not any(key in str(value) for value in row.values() for key in linking)
+        # To the hour: a signal cannot be matched with a conversation by its time.
+        assert row["createdAt"].endswith(":00:00Z")
+    # The process remembers recent steps for ratings, within its bound.
+    assert data_layer.citizen_steps.turn(turn["run"].id) is not None
+    assert len(data_layer.citizen_steps) <= data_layer.citizen_steps.size
+
+
+def test_recent_citizen_steps_forget_the_oldest() -> None:
+    from chatbot.web.persistence import CitizenTurn, RecentCitizenSteps
+
+    recent = RecentCitizenSteps(size=4)
+    for n in range(5):
+        recent.add_question(f"q{n}", f"question {n}")
+        recent.add_run(f"r{n}", f"q{n}")
+        turn = CitizenTurn(recent.question_before(f"r{n}"), "citizen", "answered", lambda: None)
+        recent.add_turn(f"a{n}", f"r{n}", turn)
+    assert len(recent) == 4  # answers and runs of the last two turns
+    assert recent.turn("r0") is None and recent.turn("a2") is None
+    assert recent.turn("r4").question == "question 4"
+
+
+async def test_purge_removes_old_signals(settings, layer) -> None:
+    from chatbot.web.persistence import purge_older_than
+
+    data_layer, _ = layer
+    await citizen_turn(data_layer, identifier="visitor-old", status="no_content")
+    await citizen_turn(data_layer, identifier="visitor-new", status="out_of_scope")
+    await data_layer.execute_sql(
+        'UPDATE guichet_signals SET "createdAt" = :at WHERE "status" = :status',
+        {"at": "2020-01-01T00:00:00Z", "status": "no_content"},
+    )
+
+    counts = await purge_older_than(settings, days=30)
+    assert counts["signals"] == 1
+    rows = (await all_rows(settings))["guichet_signals"]
+    assert [r["status"] for r in rows] == ["out_of_scope"]
 
 
 # -------------------------------------------------------------------- files and their route

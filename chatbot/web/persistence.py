@@ -13,7 +13,9 @@ What this adds to Chainlit's ``SQLAlchemyDataLayer``:
 - only pseudonymised text is stored: step input/output, thread name (Chainlit names a thread
   after the first user message), feedback comments, element text;
 - nothing is stored for citizens (role missing, unknown or ``citizen``): their conversation
-  lasts for their visit;
+  lasts for their visit; only anonymous *signals* are kept for editors (``guichet_signals``:
+  a rating, or a question left unanswered, with the pseudonymised question and the flow, and
+  no user, thread or step id, so nothing links a signal to a person or a conversation);
 - elements go to ``LocalStorageClient`` and are never fetched from a URL (no network).
 """
 
@@ -24,7 +26,10 @@ import json
 import re
 import shutil
 import uuid
+import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,6 +51,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.orm import sessionmaker
 
@@ -160,7 +166,26 @@ feedbacks = Table(
     Index("ix_feedbacks_forId", "forId"),
 )
 
-TABLES = {table.name: table for table in (users, threads, steps, elements, feedbacks)}
+# Citizens' anonymous signals for editors. Deliberately no user, thread, step or turn id:
+# nothing here may link a row to a person or a conversation. The time is kept to the hour
+# for the same reason (logs carry thread ids and precise times).
+signals = Table(
+    "guichet_signals",
+    metadata_obj,
+    Column("id", Text, primary_key=True),
+    Column("createdAt", Text, nullable=False),  # UTC, Chainlit's format, truncated to the hour
+    Column("flow", Text),
+    Column("kind", Text, nullable=False),  # "feedback" | "unanswered"
+    Column("status", Text),  # the turn's named status
+    Column("value", Integer),  # feedback: 1 up, 0 down; unanswered: null
+    Column("question", Text),  # pseudonymised
+    Column("comment", Text),  # pseudonymised
+    Index("ix_guichet_signals_kind_createdAt", "kind", "createdAt"),
+)
+SIGNAL_KINDS = ("feedback", "unanswered")
+UNANSWERED_STATUSES = ("no_content", "out_of_scope")
+
+TABLES = {table.name: table for table in (users, threads, steps, elements, feedbacks, signals)}
 
 
 def columns_of(table: str) -> set[str]:
@@ -224,6 +249,13 @@ def utc_timestamp(moment: datetime | None = None) -> str:
     """Chainlit's timestamp format (``utils.utc_now``): naive UTC ISO with a ``Z``."""
     moment = moment or datetime.now(UTC)
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
+
+
+def signal_timestamp(moment: datetime | None = None) -> str:
+    """A signal's time, to the hour: precise enough for reports and retention, too coarse
+    to match a signal with one conversation in the logs."""
+    moment = (moment or datetime.now(UTC)).astimezone(UTC)
+    return utc_timestamp(moment.replace(minute=0, second=0, microsecond=0))
 
 
 def cutoff_timestamp(days: float) -> str:
@@ -316,6 +348,124 @@ def _json_param(value: Any) -> Any:
     return value
 
 
+# ------------------------------------------------------------------------ citizens' signals
+
+
+async def record_signal(
+    engine: AsyncEngine,
+    kind: str,
+    *,
+    flow: str | None,
+    status: str | None,
+    question: str | None,
+    value: int | None = None,
+    comment: str | None = None,
+    signal_id: str | None = None,
+) -> str:
+    """Store one anonymous signal (text already pseudonymised); return its id.
+
+    ``signal_id`` makes it an upsert: a citizen who changes their rating updates it.
+    """
+    if kind not in SIGNAL_KINDS:
+        raise ValueError(f"unknown signal kind: {kind!r}")
+    signal_id = signal_id or str(uuid.uuid4())
+    params = {
+        "id": signal_id,
+        "createdAt": signal_timestamp(),
+        "flow": flow,
+        "kind": kind,
+        "status": status,
+        "value": value,
+        "question": _json_param(question),
+        "comment": _json_param(comment),
+    }
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                'INSERT INTO guichet_signals ("id", "createdAt", "flow", "kind", "status", '
+                '"value", "question", "comment") VALUES (:id, :createdAt, :flow, :kind, '
+                ":status, :value, :question, :comment) "
+                'ON CONFLICT ("id") DO UPDATE SET "value" = :value, "comment" = :comment, '
+                '"createdAt" = :createdAt'
+            ),
+            params,
+        )
+    return signal_id
+
+
+@dataclass(frozen=True)
+class CitizenTurn:
+    """What is needed to record a signal about a citizen's turn, and nothing more."""
+
+    question: str | None  # pseudonymised
+    flow: str | None
+    status: str | None
+    # The session's gate while the session lives (for the comment), never kept alive by us.
+    privacy: Callable[[], Pseudonymiser | None]
+    # One rating per answer: a second rating (or a retry, or a forged request) updates it.
+    rating_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+
+class RecentCitizenSteps:
+    """Citizens' steps are not stored, yet their ratings arrive later, on another request
+    (Chainlit's /feedback route) that only names the rated step. This per-process memory maps
+    the last ``size`` run/answer step ids to their turn, least recently used out first.
+    Sticky sessions send the rating to the process that saw the turn."""
+
+    def __init__(self, size: int = 5000) -> None:
+        self.size = size
+        self._questions: OrderedDict[str, str | None] = OrderedDict()  # user message id
+        self._parents: OrderedDict[str, str] = OrderedDict()  # run step id -> its parent
+        self._turns: OrderedDict[str, CitizenTurn] = OrderedDict()  # run/answer step id
+
+    @staticmethod
+    def _put(store: OrderedDict[str, Any], key: str, value: Any, size: int) -> None:
+        store[key] = value
+        store.move_to_end(key)
+        while len(store) > size:
+            store.popitem(last=False)
+
+    def add_question(self, step_id: str, question: str | None) -> None:
+        self._put(self._questions, step_id, question, self.size)
+
+    def add_run(self, step_id: str, parent_id: str) -> None:
+        self._put(self._parents, step_id, parent_id, self.size)
+
+    def question_before(self, step_id: str | None) -> str | None:
+        """The question of the user message at or above this step (run -> user message)."""
+        for _ in range(3):
+            if not step_id:
+                return None
+            if step_id in self._questions:
+                return self._questions[step_id]
+            step_id = self._parents.get(step_id)
+        return None
+
+    def add_turn(self, answer_id: str, parent_id: str | None, turn: CitizenTurn) -> bool:
+        """Remember an answer (and its run step, which Chainlit's UI rates); False if this
+        answer was seen already (Chainlit writes a step again when it is updated)."""
+        previous = self._turns.get(answer_id)
+        if previous is not None:
+            turn = replace(turn, rating_id=previous.rating_id)
+        self._put(self._turns, answer_id, turn, self.size)
+        if parent_id:
+            self._put(self._turns, parent_id, turn, self.size)
+        return previous is None
+
+    def turn(self, step_id: str) -> CitizenTurn | None:
+        turn = self._turns.get(step_id)
+        if turn is not None:
+            self._turns.move_to_end(step_id)
+        return turn
+
+    def __len__(self) -> int:
+        return len(self._turns)
+
+
+def _no_privacy() -> None:
+    return None
+
+
 # ------------------------------------------------------------------------------ the layer
 
 
@@ -343,6 +493,7 @@ class GuichetDataLayer(SQLAlchemyDataLayer):
         self.keep_binary_files = keep_binary_files
         self._schema_ready = False
         self._schema_lock = asyncio.Lock()
+        self.citizen_steps = RecentCitizenSteps()
 
     # --- plumbing ------------------------------------------------------------------------
 
@@ -449,6 +600,7 @@ class GuichetDataLayer(SQLAlchemyDataLayer):
 
     async def create_step(self, step_dict: StepDict) -> None:
         if not await self.may_write(step_dict.get("threadId")):
+            await self._note_citizen_step(step_dict)
             return
         known = columns_of("steps")
         cleaned: dict[str, Any] = {}
@@ -462,12 +614,91 @@ class GuichetDataLayer(SQLAlchemyDataLayer):
             cleaned[key] = value
         await super().create_step(cleaned)  # type: ignore[arg-type]
 
+    def _session_privacy(self) -> Pseudonymiser | None:
+        if self.privacy_for is None:
+            return None
+        try:
+            return self.privacy_for()
+        except Exception:  # no Chainlit context
+            return None
+
+    async def _note_citizen_step(self, step_dict: StepDict) -> None:
+        """A citizen's step is not stored: remember what a later rating needs, and record a
+        question left unanswered as an anonymous signal."""
+        in_context, user = _current_user()
+        if not in_context or role_persists(user):
+            return  # outside a session (HTTP routes) nobody is known to be a citizen
+        step_id = step_dict.get("id")
+        parent_id = step_dict.get("parentId")
+        step_type = step_dict.get("type")
+        if not step_id:
+            return
+        if step_type == "user_message":
+            from chatbot.guard import normalise
+
+            raw = step_dict.get("output")
+            clean = normalise(raw) if isinstance(raw, str) else None
+            # Empty, binary or too long input is not worth a question (nor the CPU).
+            question = self.scrub(clean.text) if clean and not clean.problem else None
+            self.citizen_steps.add_question(step_id, question)
+        elif step_type == "run" and parent_id:
+            self.citizen_steps.add_run(step_id, parent_id)
+        elif step_type == "assistant_message":
+            meta = step_dict.get("metadata")
+            meta = meta if isinstance(meta, Mapping) else {}
+            status = meta.get("status") if isinstance(meta.get("status"), str) else None
+            flow = meta.get("flow") if isinstance(meta.get("flow"), str) else None
+            privacy = self._session_privacy()
+            turn = CitizenTurn(
+                question=self.citizen_steps.question_before(parent_id),
+                flow=flow,
+                status=status,
+                privacy=weakref.ref(privacy) if privacy is not None else _no_privacy,
+            )
+            first_time = self.citizen_steps.add_turn(step_id, parent_id, turn)
+            if first_time and status in UNANSWERED_STATUSES:
+                await self._record_signal(
+                    "unanswered", flow=flow, status=status, question=turn.question
+                )
+
+    async def _record_signal(self, kind: str, **fields: Any) -> str | None:
+        # Like Chainlit's own writes, a failed write must not break the conversation.
+        await self.ensure_schema()
+        try:
+            return await record_signal(self.engine, kind, **fields)
+        except SQLAlchemyError as exc:
+            log.warning("signal_not_recorded", kind=kind, error=type(exc).__name__)
+            return None
+
     # --- feedback ------------------------------------------------------------------------
 
     async def upsert_feedback(self, feedback: Feedback) -> str:
+        # A citizen's steps are never stored: their rating becomes an anonymous signal.
+        turn = self.citizen_steps.turn(feedback.forId)
+        if turn is not None:
+            # The UI sends back the id we return to change or withdraw the rating.
+            feedback.id = turn.rating_id
+            comment = None
+            if feedback.comment:
+                privacy = turn.privacy()
+                comment = (
+                    pseudonymise(feedback.comment, lambda: privacy)
+                    if privacy is not None
+                    else self.scrub(feedback.comment)  # the session's gate, else throwaway
+                )
+            await self._record_signal(
+                "feedback",
+                flow=turn.flow,
+                status=turn.status,
+                question=turn.question,
+                value=int(feedback.value),
+                comment=comment,
+                signal_id=feedback.id,
+            )
+            return feedback.id
         feedback.id = feedback.id or str(uuid.uuid4())
         # Chainlit's /feedback route runs outside any Chainlit context: the stored step
-        # decides. A citizen's steps are never stored, so their ratings are not either.
+        # decides. Ratings of steps neither stored nor remembered are dropped.
         rows = await self.execute_sql(
             'SELECT "threadId" FROM steps WHERE "id" = :id', {"id": feedback.forId}
         )
@@ -493,6 +724,20 @@ class GuichetDataLayer(SQLAlchemyDataLayer):
             },
         )
         return feedback.id
+
+    async def delete_feedback(self, feedback_id: str) -> bool:
+        # A citizen who withdraws their rating: the signal has the feedback's id.
+        await self.ensure_schema()
+        try:
+            async with self.engine.begin() as conn:
+                await conn.execute(
+                    signals.delete().where(
+                        (signals.c.id == feedback_id) & (signals.c.kind == "feedback")
+                    )
+                )
+        except SQLAlchemyError as exc:
+            log.warning("signal_not_deleted", error=type(exc).__name__)
+        return await super().delete_feedback(feedback_id)
 
     # --- elements ------------------------------------------------------------------------
 
@@ -612,7 +857,8 @@ async def _remove_files(settings: Settings, keys: list[str]) -> int:
 
 
 async def purge_older_than(settings: Settings, days: float) -> dict[str, int]:
-    """Delete conversations whose last activity is older than ``days`` days."""
+    """Delete conversations whose last activity is older than ``days`` days, and citizens'
+    anonymous signals older than that."""
     if days < 0:
         raise ValueError("days must be >= 0")
     from sqlalchemy import func, select
@@ -639,15 +885,28 @@ async def purge_older_than(settings: Settings, days: float) -> dict[str, int]:
             orphans = await conn.execute(
                 feedbacks.delete().where(~feedbacks.c.forId.in_(select(steps.c.id)))
             )
+            old_signals = await conn.execute(signals.delete().where(signals.c.createdAt < cutoff))
         files = await _remove_files(settings, keys)
     finally:
         await engine.dispose()
-    log.info("retention.purged", threads=len(old), files=files, days=days)
-    return {"threads": len(old), "files": files, "orphan_feedbacks": orphans.rowcount or 0}
+    log.info(
+        "retention.purged",
+        threads=len(old),
+        files=files,
+        signals=old_signals.rowcount or 0,
+        days=days,
+    )
+    return {
+        "threads": len(old),
+        "files": files,
+        "orphan_feedbacks": orphans.rowcount or 0,
+        "signals": old_signals.rowcount or 0,
+    }
 
 
 async def erase_user(settings: Settings, identifier: str) -> dict[str, int]:
-    """GDPR erasure: the user, their conversations, feedback and files."""
+    """GDPR erasure: the user, their conversations, feedback and files. Citizens' anonymous
+    signals name nobody, so there is nothing of a user's among them."""
     from sqlalchemy import select
 
     engine = make_engine(database_url(settings))
