@@ -318,6 +318,13 @@ async def generate(state: TurnState, runtime: Runtime[TurnContext]) -> TurnState
         log.warning("generate_backend_failed", kind=exc.kind, turn_id=ctx.turn_id)
         runtime.stream_writer({"reset": True})
         return excerpts_update(state, exc.kind, EXCERPTS_BACKEND_DOWN)
+    if stream.usage is not None:  # Albert's last chunk: what the operator is billed for
+        log.info(
+            "generate_usage",
+            turn_id=ctx.turn_id,
+            finish=stream.finish_reason,
+            **stream.usage.model_dump(),
+        )
     return {"answer": "".join(parts)}
 
 
