@@ -121,11 +121,13 @@ class AppServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = tmp / "server.log"
+        self.netguard_log = tmp / "outbound-attempts.log"
         full_env = {
             **os.environ,
             **OFFLINE_ENV,
             **env,
             "GUICHET_NETGUARD": "1",
+            "GUICHET_NETGUARD_LOG": str(self.netguard_log),
             "GUICHET_LOG_FORMAT": "json",
             "GUICHET_PUBLIC_URL": self.url,
             "GUICHET_ALLOWED_ORIGINS": f"{self.url},http://localhost:{self.port}",

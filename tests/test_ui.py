@@ -137,3 +137,9 @@ def test_keyboard_only_journey(app_server, page, double):
         if "service-public" in href:
             break
     assert "service-public" in href
+
+
+def test_the_server_never_tried_to_reach_the_internet(app_server):
+    """Runs after the other browser tests: whole journeys, and not one outbound attempt."""
+    attempts = app_server.netguard_log.read_text() if app_server.netguard_log.exists() else ""
+    assert attempts == "", f"outbound connection attempts:\n{attempts}"
