@@ -141,13 +141,15 @@ def _current_flow() -> Flow | None:
 
 @cl.on_chat_start
 async def chat_start() -> None:
-    cl.user_session.set("privacy", Pseudonymiser(settings.privacy_allow_list))
+    assert _services is not None, "startup did not run"
+    cl.user_session.set("privacy", _services.privacy())
 
 
 @cl.on_chat_resume
 async def chat_resume(thread: dict) -> None:
     # A resumed thread starts a new mapping: stored text holds placeholders only.
-    cl.user_session.set("privacy", Pseudonymiser(settings.privacy_allow_list))
+    assert _services is not None, "startup did not run"
+    cl.user_session.set("privacy", _services.privacy())
 
 
 # --- one message --------------------------------------------------------------------------
@@ -160,7 +162,7 @@ async def on_message(message: cl.Message) -> None:
     if flow is None:
         await cl.Message(content=NO_FLOW, author="Guichet").send()
         return
-    privacy = cl.user_session.get("privacy") or Pseudonymiser(settings.privacy_allow_list)
+    privacy = cl.user_session.get("privacy") or _services.privacy()
     cl.user_session.set("privacy", privacy)
     user = cl.user_session.get("user")
     caller = Caller(user_id=getattr(user, "identifier", None), role=_role())

@@ -172,7 +172,6 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 async def _ask(settings: Settings, args: argparse.Namespace) -> int:
-    from chatbot.privacy import Pseudonymiser
     from chatbot.services import FlowAccessError, Services
     from chatbot.turn import Caller, ask
 
@@ -190,7 +189,7 @@ async def _ask(settings: Settings, args: argparse.Namespace) -> int:
                 services,
                 question,
                 thread_id=thread or uuid.uuid4().hex,
-                privacy=Pseudonymiser(settings.privacy_allow_list),
+                privacy=services.privacy(),
                 caller=Caller(role=role),
                 flow_name=flow_name,
             )

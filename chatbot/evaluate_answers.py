@@ -92,7 +92,6 @@ def cmd_answers(args: argparse.Namespace) -> int:
 
 async def run(settings: Settings, cases: list[Case], judge: bool) -> list[Outcome]:
     from chatbot.outbound import published
-    from chatbot.privacy import Pseudonymiser
     from chatbot.services import Services
     from chatbot.turn import Caller, ask
 
@@ -100,7 +99,7 @@ async def run(settings: Settings, cases: list[Case], judge: bool) -> list[Outcom
     outcomes = []
     try:
         for case in cases:
-            privacy = Pseudonymiser(settings.privacy_allow_list)
+            privacy = services.privacy()
             result = await ask(
                 services,
                 case.question,

@@ -4,6 +4,7 @@ flows and their compiled graphs, and the checkpointer that gives conversations m
 from __future__ import annotations
 
 import asyncio
+import re
 import secrets
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from chatbot.flows.graph import build_graph
 from chatbot.flows.schema import Flow, FlowProblem, load_flows
 from chatbot.knowledge import KnowledgeBase
 from chatbot.logs import get_logger
-from chatbot.privacy import get_analyzer
+from chatbot.privacy import Pseudonymiser, get_analyzer
 from chatbot.settings import Settings
 
 log = get_logger("guichet.services")
@@ -83,6 +84,14 @@ class Services:
             raise FlowAccessError(f"flow {name!r} is not available for role {role or 'citizen'!r}")
         return flow
 
+    def privacy(self) -> Pseudonymiser:
+        """A new privacy gate for one conversation (its placeholder mapping lives in memory).
+
+        Proper nouns in fiche titles, headings and tags (tool names such as "Rhéa", places
+        such as "Valmont") are never masked: they are the words answers depend on.
+        """
+        return Pseudonymiser([*self.settings.privacy_allow_list, *knowledge_terms(self.kb)])
+
     def flows_for(self, role: str | None) -> list[Flow]:
         return [flow for flow in self.flows.values() if flow.allows(role)]
 
@@ -92,6 +101,17 @@ class Services:
         await self._stack.aclose()
         if self.backend is not None:
             await self.backend.aclose()
+
+
+_PROPER_NOUN = re.compile(r"\b[A-ZÀ-Ý][\wÀ-ÿ'-]{3,}")
+
+
+def knowledge_terms(kb: KnowledgeBase) -> tuple[str, ...]:
+    """Capitalised words of the fiches' titles, headings and tags, sorted (a stable cache key)."""
+    terms: set[str] = set()
+    for chunk in kb.chunks.values():
+        terms.update(_PROPER_NOUN.findall(f"{chunk.title} {chunk.heading} {chunk.tags}"))
+    return tuple(sorted(terms))
 
 
 def open_checkpointer(settings: Settings) -> Any:
