@@ -372,11 +372,16 @@ async def test_memory_on_postgresql_survives_a_restart(
 
 
 async def test_tool_names_from_the_fiches_are_not_masked(services: Services, double) -> None:
-    """"Rhéa" looks like a first name to the analyser, but a fiche title names the HR portal."""
+    """ "Rhéa" looks like a first name to the analyser, but a fiche title names the HR portal."""
     assert "<NOM_1>" in str(Pseudonymiser().clear("je pose mes congés dans Rhéa"))
     privacy = services.privacy()
     assert str(privacy.clear("je pose mes congés dans Rhéa")) == "je pose mes congés dans Rhéa"
     assert "<NOM_1>" in str(privacy.clear("je suis Jean Dupont"))
-    result = await turn(services, "comment je pose mes congés dans Rhéa ?", caller=AGENT,
-                        flow="helpdesk", privacy=privacy)
+    result = await turn(
+        services,
+        "comment je pose mes congés dans Rhéa ?",
+        caller=AGENT,
+        flow="helpdesk",
+        privacy=privacy,
+    )
     assert any(s.id == "conges-agents" for s in result.sources)
