@@ -57,3 +57,29 @@ def test_bad_input_gets_a_french_message_and_the_chat_goes_on(app_server, page, 
         timeout=60_000,
     )
     page.locator(ANSWER).nth(1).locator("text=Sources").wait_for(timeout=60_000)
+
+
+@pytest.fixture(scope="module")
+def offline_server(tmp_path_factory):
+    """The embedded default, as the README's first command starts it: no backend at all."""
+    from tests.conftest import AppServer
+
+    tmp = tmp_path_factory.mktemp("offline-app")
+    env = {"GUICHET_DATA_DIR": str(tmp / "data"), "GUICHET_BACKEND_URL": "", "GUICHET_API_KEY": ""}
+    server = AppServer(env, tmp)
+    try:
+        server.wait_ready()
+        yield server
+    finally:
+        server.stop()
+
+
+def test_embedded_default_answers_with_labelled_excerpts(offline_server, page) -> None:
+    open_chat(page, offline_server.url)
+    ask(page, "j'ai perdu ma carte vitale, je fais comment ?")
+    answer = page.locator(ANSWER).last
+    answer.locator("text=Sources").wait_for(timeout=90_000)
+    text = answer.inner_text()
+    assert "extraits" in text and "aucune réponse n'a été rédigée" in text
+    assert "Carte Vitale" in text
+    assert answer.locator("a[href*='ameli.fr']").count() >= 1
