@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import operator
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, TypedDict
 
 from langgraph.runtime import Runtime
@@ -65,7 +65,6 @@ class TurnContext:
     backend: Backend | None
     canary: str
     turn_id: str = ""
-    events: list[str] = field(default_factory=list)
 
 
 def reply(flow: Flow, key: str) -> str:
