@@ -59,6 +59,7 @@ def test_citizen_never_sees_the_helpdesk_or_an_agents_fiche(app_server, page, do
     )
     links = [a.get_attribute("href") for a in answer.locator("a").all()]
     assert not [href for href in links if href and "intranet" in href]
+    assert page.get_by_text("Recherche dans les fiches").count() == 0, "no internals"
 
 
 def test_agent_logs_in_uses_the_helpdesk_and_leaves_feedback(app_server, page, double):
@@ -84,6 +85,7 @@ def test_agent_logs_in_uses_the_helpdesk_and_leaves_feedback(app_server, page, d
     answer = wait_answer(page)
     hrefs = [a.get_attribute("href") or "" for a in answer.locator("a").all()]
     assert any("intranet.valmont.example" in h for h in hrefs), hrefs
+    assert page.get_by_text("Recherche dans les fiches").count() >= 1, "agents see retrieval"
 
     message = page.locator('[data-step-type="assistant_message"]').last
     message.get_by_role("button", name=re.compile("pas aidé")).click()

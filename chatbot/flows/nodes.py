@@ -244,7 +244,9 @@ def excerpts(hits: list[dict[str, Any]], intro: str) -> str:
         if len(text) > EXCERPT_CHARS:
             text = text[:EXCERPT_CHARS].rsplit(" ", 1)[0] + " […]"
         quoted = "\n".join("> " + line for line in text.splitlines() if line.strip())
-        parts.append(f"**[{i}] {hit['title']} — {section_of(hit)}**\n{quoted}")
+        section = section_of(hit)
+        label = hit["title"] if section == hit["title"] else f"{hit['title']} — {section}"
+        parts.append(f"**[{i}] {label}**\n{quoted}")
     return "\n\n".join(parts)
 
 
