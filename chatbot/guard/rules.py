@@ -20,6 +20,7 @@ import codecs
 import re
 from dataclasses import dataclass
 from typing import Literal
+from urllib.parse import unquote_plus
 
 from pydantic import BaseModel
 
@@ -127,6 +128,9 @@ _OWN_FR = r"\b(?:tes|vos|ton|votre|ta|toutes?|tous|precedent\w*|anterieur\w*|ini
 _QUALIFIER_FR = r"(?:\s+(?:qu'on t'a|qu'on vous a|que l'on t'a|precedent\w*|anterieur\w*|initia\w*|recues?|donnees?|systeme|ci-dessus|au-dessus|plus haut|d'avant|actuel\w*|de base|de securite|internes?|d'origine)\b)?"
 _QUALIFIER_EN = r"(?:\s+(?:above|before|so far|you were given|you have been given|you've been given|you received|given to you|from your developers?|of your developers?)\b)?"
 _MINE = r"\b(?:my|mes|mon|ma|nos|notre)\b"
+# Asking about the law or reporting someone else, not asking how to do it. Hyphens are
+# optional: the spaced-letters view turns "risque-t-on" into "risqueton".
+_ASKING_ABOUT = r"\b(?:que risque|risque-?t-?on|quelles? sanctions?|est-?ce (?:puni|illegal)|signaler|denoncer|victime|report)\b"
 _AUX_BEFORE = r"(?:\b(?:j'ai|ai|as|a|avons|avez|ont|avait|avais|avions|aviez|avaient|ete|etre|suis|es|est|sommes|sont|etait)\s+(?:\w+\s+){0,2})$"
 
 _FR_OVERRIDE_VERB = r"(?:ignore|ignores|ignorez|ignorer|oublie|oublies|oubliez|oublier|outrepasse|outrepassez|outrepasser|contourne|contournez|contourner|desactive|desactivez|desactiver|annule|annulez|annuler|efface|effacez|effacer|supprime|supprimez|supprimer|laisse tomber|laissez tomber|mets de cote|mettez de cote|jette|jetez|abandonne|abandonnez|neutralise|neutralisez|leve|levez|enleve|enlevez|retire|retirez|affranchis-toi de|affranchissez-vous de|libere-toi de|liberez-vous de|fais abstraction de|faites abstraction de|passe outre|passez outre|ne tiens (?:plus |pas |aucun |aucunement )*compte|ne tenez (?:plus |pas |aucun |aucunement )*compte|n'obeis plus|n'obeissez plus|(?:arrete|arretez|arreter|cesse|cessez|cesser) d'(?:obeir a|ecouter|appliquer)|(?:arrete|arretez|arreter|cesse|cessez|cesser) de (?:suivre|respecter|appliquer|tenir compte (?:de|des|d'))|(?:de )?ne (?:plus|pas|jamais plus) (?:appliquer|respecter|suivre|obeir a|ecouter|tenir compte (?:de|des|d'))|ne respecte plus|ne respectez plus|ne suis plus|ne suivez plus|transgresse|transgressez|desobeis a|desobeissez a|desobeir a|defie|defiez|ecrase|ecrasez|ecraser|remplace|remplacez|reprogramme|reprogrammez|enfreins|enfreignez|brise|brisez|casse|cassez|reinitialise|reinitialisez|remets a zero|remettez a zero)"
@@ -517,7 +521,7 @@ _RULES: list[Rule] = [
     ),
     _rule(
         "harmful.identity_theft_verb",
-        r"\b(?:usurper l'identite|usurpe l'identite|steal (?:an? |someone'?s |somebody'?s |a person'?s )?identit(?:y|ies)|identity theft (?:tutorial|guide|step)|(?:me|se|nous) faire passer pour (?:quelqu'un|un autre|une autre|mon|ma|lui|elle|un agent|une agente|un policier|un fonctionnaire|un conseiller|la caf|les impots|un mort|une personne decedee)|(?:pose|posing|pass myself off|pass yourself off) as (?:someone|another|my|a dead|a government|a police|an official|a caf)|ouvrir (?:un compte|une ligne|un credit)\s+(?:\w+\s+){0,2}au nom (?:de|d')\s*(?:quelqu'un|mon|ma|un|une|autrui)\b[^.?!\n]{0,40}(?:sans|a son insu|en cachette)|open (?:an account|a loan|a credit card) in (?:someone|somebody|another person|my \w+)'?s? name)",
+        r"\b(?:usurper l'identite|usurpe l'identite|steal (?:an? |someone'?s |somebody'?s |a person'?s )?identit(?:y|ies)|identity theft (?:tutorial|guide|step)|(?:me|se|nous) (?:faire|faisant|fais|fait) passer pour (?:quelqu'un|un autre|une autre|mon|ma|lui|elle|un agent|une agente|un policier|un fonctionnaire|un conseiller|la caf|les impots|un mort|une personne decedee)|(?:pose|posing|pass myself off|pass yourself off) as (?:someone|another|my|a dead|a government|a police|an official|a caf)|ouvrir (?:un compte|une ligne|un credit)\s+(?:\w+\s+){0,2}au nom (?:de|d')\s*(?:quelqu'un|mon|ma|un|une|autrui)\b[^.?!\n]{0,40}(?:sans|a son insu|en cachette)|open (?:an account|a loan|a credit card) in (?:someone|somebody|another person|my \w+)'?s? name)",
     ),
     _rule(
         "harmful.account_intrusion",
@@ -568,6 +572,131 @@ _RULES: list[Rule] = [
         "harmful.bypass_checks",
         r"\b(?:contourner|contourne|contournez|tromper|trompe|berner|eviter|echapper a|passer outre|bypass|get around|fool|trick|evade|avoid|dodge|cheat)\b\s+(?:\w+\s+){0,2}?(?:le |la |les |l'|un |une |the |a )?(?:controles?|verifications?|verification d'identite|reconnaissance faciale|captcha|authentification|double authentification|2fa|kyc|controle d'identite|control(?:e)? (?:de la caf|de pole emploi|fiscal|urssaf)|(?:identity|id|age|background|fraud|anti-fraud) (?:checks?|verification|controls?)|facial recognition|authentication|ocr)\b[^.?!\n]{0,60}\b(?:caf|impots|ameli|ants|franceconnect|france travail|pole emploi|urssaf|prefecture|administration|gouv|service|site|compte|dossier|demande|allocation|aide|rsa|apl|government|agency|benefit|app|fraud|fraude|frauder|pour (?:toucher|obtenir|avoir))",
     ),
+    # --- widened families: the intent without the obvious trigger words -------------------
+    _rule(
+        "override.rulebook",
+        r"\b(?:oublie|oubliez|ignore|ignorez|laisse tomber|laissez tomber|jette|jetez|mets de cote|mettez de cote|passe outre|passez outre|fais abstraction d[ue]|faites abstraction d[ue]|(?:arrete|arretez|cesse|cessez) (?:de suivre|de respecter|d'appliquer|d'obeir a)|ne (?:suis|suivez|respecte|respectez|applique|appliquez) plus)\s+(?:ce que (?:dit|disent|dicte|dictent|impose|imposent|prevoit|prevoient)\s+)?(?:le |ton |votre |ce |les |tes |vos |ta |la )?(?:reglement|protocole|charte|regles du jeu|procedure de securite|politique de (?:securite|moderation|contenu))\b(?!\s+(?:interieur|de |du |des |d'|sanitaire|scolaire))"
+        r"|\b(?:forget|ignore|disregard|drop|ditch|throw out|stop following|don't follow|do not follow)\s+(?:the |your |this |all )?(?:rulebook|rule book|playbook|code of conduct|content policy|usage policy)\b",
+        not_before=_AUX_BEFORE
+        + r"|\b(?:je|j'|il|elle|on|ils|elles|nous|vous|qui|que|qu'|ne|n'|i|we|they|to|can i|may i|should i)\s*$",
+    ),
+    _rule(
+        "override.supersede",
+        r"\b(?:these|this|the following|my|new|updated)\s+(?:new\s+|updated\s+)?(?:instructions?|rules|directives?|orders|prompt|guidelines|commands?)\s+(?:now\s+)?(?:override|overrides|supersede|supersedes|replace|replaces|take precedence over|takes precedence over|cancel|cancels|overrule|overrules|invalidate|invalidates)\s+(?:all\b|any\b|every\b|everything\b|your\b|the (?:previous|prior|earlier|original|system)\b)"
+        r"|\b(?:ces|cette|mes|les presentes|celles-ci)\s+(?:nouvelles?\s+)?(?:instructions?|consignes?|regles?|directives?|ordres)\s+(?:\w+\s+)?(?:remplacent|remplace|annulent|annule|priment sur|prime sur|ecrasent|ecrase|l'emportent sur|l'emporte sur|prevalent sur|prevaut sur)\s+(?:toutes |tous )?(?:les |tes |vos |celles |ceux )?(?:precedentes|anterieures|autres|instructions|consignes|regles|anciennes|d'avant|d'origine)\b"
+        r"|\b(?:remplacent|remplace|annulent|annule|ecrasent|priment sur|l'emportent sur)\s+(?:toutes |tous )?(?:tes|vos)\s+(?:instructions|consignes|regles|directives)\b",
+    ),
+    _rule(
+        "fake_system.code_block",
+        r"^\s*(?:'''|```|~~~)\s*(?:system|systeme|sys|admin|developer|developpeur|root|instructions?)\b",
+    ),
+    _rule(
+        "fake_system.json_role",
+        r"[{,\[]\s*[\"']?role[\"']?\s*[:=]\s*[\"'](?:system|systeme|developer|developpeur)[\"']",
+    ),
+    _rule(
+        "extraction.credentials",
+        r"\b(?:ta|ton|tes|your|votre|vos)\s+(?:propres?\s+)?(?:cles? (?:d'?api|api|secretes?|d'acces)|clefs? (?:d'?api|api|secretes?)|api[ -]?keys?|tokens?(?: d'acces| d'api| api)?|jetons? (?:d'acces|d'api)|access tokens?|secret keys?|credentials|identifiants (?:d'?api|de connexion|du modele|du backend|albert|openai)|model credentials|mots? de passe (?:d'?api|du backend|du modele|du serveur))\b"
+        r"|\b(?:cles? (?:d'?api|api|secretes?)|clefs? (?:d'?api|api)|api[ -]?keys?|tokens? (?:d'acces|d'api|api)|jetons? (?:d'acces|d'api)|access tokens?|secret keys?|(?:model |api )?credentials|identifiants (?:d'?api|du modele|du backend))\b[^.?!\n]{0,50}\b(?:utilises-tu|utilisez-vous|tu utilises|vous utilisez|que tu utilises|que vous utilisez|qu'on t'a donnee?s?|te sers|t'appuies|you use|you(?:'re| are) (?:using|running)|are you (?:using|running)|do you use|you run (?:on|with)|you were given|you have)\b"
+        r"|\b(?:quel(?:le)?s?|which|what)\s+(?:\w+\s+)?(?:cles?|clefs?|identifiants|tokens?|jetons?|keys?|api keys?|credentials|mots? de passe)\b[^.?!\n]{0,50}\b(?:utilises-tu|utilisez-vous|tu utilises|vous utilisez|te connecter|vous connecter|t'authentifier|do you use|are you using|you use|albert|openai|mistral|backend|llm)\b"
+        r"|\b(?:tu tournes|tu fonctionnes|vous tournez|tu es branche|you run|are you running)\b[^.?!\n]{0,40}\b(?:cles?|clefs?|keys?|credentials|identifiants|tokens?|jetons?)\b",
+    ),
+    _rule(
+        "harmful.other_person_identity",
+        r"\b(?:avec|sous|en utilisant|en me servant d[eu]s?|me servir d[eu]s?|se servir d[eu]s?|servir d[eu]s?|utiliser|utilise|emprunter|prendre|recupere\w*|donner|donne|fournir|fournis|presenter|presente|using|with|under|use|borrow|give|provide)\s+(?:le |la |les |l'|un |une |son |sa |ses |the )?(?:numero de secu(?:rite sociale)?|numero de securite sociale|numero nir|nir|carte vitale|carte d'identite|cni|identite|papiers(?: d'identite)?|passeport|titre de sejour|social security (?:number|card)|ssn|identity|papers|passport|id card)\s+(?:(?:volee?s?|empruntee?s?|usurpee?s?|trouvee?s?|piquee?s?)\s+)?(?:de |d'|du |des |of )(?:une? |la |le |l')?(?:mon|ma|mes|un|une|quelqu'un|qqn|autrui|amie?|autres?|cousin\w*|frere|soeur|oncle|tante|voisin\w*|collegue|personne|mort|defunt\w*|decede\w*|someone|somebody|another|a dead|my|his|her)\b(?!\s*(?:\w+\s+)?(?:enfants?|fils|filles?|bebes?|mineure?s?|mari|epou\w+|femme|conjoint\w*|concubin\w*|partenaire|pere|mere|parents?|grand-\w+|child|children|son|daughter|kids?|husband|wife|spouse)\b)"
+        r"|\bsous (?:le )?nom (?:de |d')(?:quelqu'un|qqn|autrui|un autre|une autre|une autre personne|un tiers|(?:mon|ma) (?:oncle|tante|cousin|cousine|frere|soeur|ami|amie|voisin|voisine|pere|mere|grand-pere|grand-mere|fils|fille|collegue)|une? personne decedee|un mort|un defunt|une defunte)\b"
+        r"|\b(?:use|using|borrow|borrowing|with|under)\s+(?:(?:my|his|her|a|an|the) (?:[a-z-]+ )?[a-z-]+'s|someone(?: else)?'s|somebody(?: else)?'s|another person's|other people's|a dead person's)\s+(?:social security (?:number|card)|ssn|identity|id|passport|papers|name|insurance card|national insurance number)\b"
+        r"|\b(?:prete|pretent|preter|passe|donne|file|lend|lends|give)\s+(?:moi\s+)?(?:ses|sa|son|leurs?|his|her|their)\s+(?:papiers|carte vitale|carte d'identite|passeport|identite|numero de secu\w*|papers|passport|id)\b",
+        also=r"\b(?:pour (?:me |m'|se |s'|nous |lui )?(?:faire|toucher|percevoir|avoir|obtenir|inscrire|travailler|ouvrir|beneficier|declarer|louer|passer|soigner|rembourser|demander)|touche\w*|percevoir|percois|m'inscrire|s'inscrire|inscri\w* (?:a|au|aux|sur)|pour qu'(?:il|elle|on) me (?:declare|embauche|inscrive|paie|paye|verse|rembourse)|travaill\w*|bosser|work|working|(?:ouvrir|creer) (?:un |une |des |mon |ma )?(?:compte|dossier|ligne|credit)|open (?:an? )?(?:account|claim|file)|ouvrir (?:des |mes |les )?droits|aides|allocations?|rsa|apl|chomage|to (?:get|claim|work|open|receive|apply)|a job|claim|benefits|a sa place|a ma place|in (?:his|her|their) place)\b",
+        unless=r"\b(?:usurp\w*|victime|signaler|porter plainte|plainte|tuteur|tutrice|tutelle|curatelle|procuration|mandataire|aidante?|avec (?:son|leur) accord|pour (?:l'|les) aider|someone used|has used|a utilise|utilise (?:mon|ma|mes)|report)\b",
+    ),
+    _rule(
+        "harmful.fake_dependant",
+        r"\b(?:declarer|declare|ajouter|ajoute|inventer|invente|inscrire|mettre|rajouter|add|claim|declare|invent|list)\s+(?:\w+\s+){0,3}?(?:un |une |des |a |an |de |d')?(?:enfants?|personnes? a charge|bebes?|dependants?|dependents?|children|child|kids?)\b\s*(?:\w+\s+){0,2}?(?:qui n'existe(?:nt)? pas|fantomes?|fictifs?|fictives?|imaginaires?|inexistante?s?|bidons?|that (?:doesn't|does not|don't|do not) exist|who (?:doesn't|does not|don't|do not) exist)"
+        r"|\b(?:fictifs?|fictives?|imaginaires?|inexistante?s?|made-up|made up|fake|fictitious|imaginary|non-existent|phantom|ghost)\s+(?:enfants?|personnes? a charge|dependants?|dependents?|child(?:ren)?|kids?)\b"
+        r"|\b(?:inventer|invente|inventez|m'inventer|s'inventer|invent|make up)\s+(?:\w+\s+)?(?:un |une |des |a |an )?(?:enfants?|personnes? a charge|bebes?|dependants?|dependents?|child(?:ren)?|kids?|conjoint|concubin\w*)\b"
+        r"|\b(?:declarer|declare|inscrire|mettre|claim|declare|list)\s+(?:\w+\s+){0,3}?(?:enfants?|personnes? a charge|child|dependents?)\b[^.?!\n]{0,20}\bqui n'(?:est|sont) pas (?:le mien|la mienne|les miens|les miennes|a moi|a ma charge)\b"
+        r"|\bdeclarer\s+(?:mon|ma) \w+ comme (?:mon|ma) (?:propre )?(?:fils|fille|enfant)\b",
+        unless=_ASKING_ABOUT,
+    ),
+    _rule(
+        "harmful.sham_marriage",
+        r"\b(?:mariage|marier|epouser|pacs|pacser|marry|marrying|wedding|marriage|wed)\b[^.?!\n]{0,60}\b(?:(?:juste|uniquement|seulement|que|rien que) pour (?:avoir|obtenir|les|des|mes|ses|un|une|la) (?:\w+ )?(?:papiers|titre de sejour|nationalite|carte de sejour|visa|regularisation)|just (?:to|for) (?:get )?(?:papers|a visa|a green card|residency|citizenship|a residence permit))"
+        r"|\b(?:mariages?|pacs|unions?) (?:de complaisance|blanc|gris|fictif|bidon|de facade|de convenance)\b[^.?!\n]{0,60}\b(?:papiers|titre de sejour|nationalite|carte de sejour|visa|regularis\w*)"
+        r"|\b(?:papiers|titre de sejour|nationalite|carte de sejour|visa|regularis\w*)\b[^.?!\n]{0,60}\b(?:mariages?|pacs|unions?) (?:de complaisance|blanc|gris|fictif|bidon|de facade|de convenance)\b"
+        r"|\b(?:payer|paye|paie|combien|argent|euros)\b[^.?!\n]{0,40}\b(?:epouser|me marier|se marier|mariage|pacs|pacser)\b[^.?!\n]{0,60}\b(?:papiers|titre de sejour|nationalite|carte de sejour|visa)"
+        r"|\bmariage arrange pour (?:qu'|que |avoir|obtenir)[^.?!\n]{0,40}\b(?:papiers|titre de sejour|nationalite|carte de sejour|visa)"
+        r"|\b(?:sham|fake|arranged) marriage\b[^.?!\n]{0,60}\b(?:papers|visa|green card|residency|citizenship|residence permit)",
+        unless=_ASKING_ABOUT,
+    ),
+    _rule(
+        "harmful.title_without_exam",
+        r"\b(?:permis|code de la route|code|diplome|bac|baccalaureat|licence|master|brevet|driving licen[cs]e|driver'?s licen[cs]e|diploma|degree)\b[^.?!\n]{0,40}\b(?:sans (?:passer|avoir passe|faire|reussir|avoir reussi|le passer|la passer|les passer)|sans (?:l'|le |un |d'|aucun )?(?:examen|epreuve|code|test)|sans (?:avoir a |devoir |meme )?(?:passer|suivre|faire|reussir|etudier|assister a)\s+(?:les |la |le |l'|aux |a la |d')?(?:cours|formation|examens?|epreuves?|etudes|partiels)|without (?:taking|passing|sitting|an exam|a test|the exam|the test))\b"
+        r"|\b(?:passer|passe|passes|passez|take|sit)\s+(?:l'examen|le code|le permis|l'epreuve|le bac|le test|le concours|les epreuves|l'oral|l'ecrit|the exam|the test|my exam|my test)\b[^.?!\n]{0,40}?\b(?:a ma place|a sa place|in my place|instead of me|for me)\b"
+        r"|\b(?:le|la|l')\s*passer\s+(?:a ma place|a sa place|pour moi)\b"
+        r"|\bfaire passer\s+(?:l'examen|le code|le permis|l'epreuve|le bac|le test|le concours)\b[^.?!\n]{0,30}\bpar (?:quelqu'un|un autre|une autre|un ami|une amie|un sosie|mon|ma|someone)",
+        also=r"\b(?:achet\w*|vend\w*|procur\w*|payer|paie|paye|buy|sell|pay|combien|qui peut me|contre (?:de l')?argent|dessous de table|pot-de-vin|bakchich|a ma place|a sa place|par quelqu'un|pour moi|instead of me|in my place|for me|someone)\b",
+        unless=r"\b(?:echange\w*|etranger|equivalence|conversion|candidat libre|vae|validation des acquis|deja (?:le|un)|autre permis|permis (?:a|a1|a2|moto|am|bsr|etranger)|exchange|foreign)\b",
+    ),
+    _rule(
+        "harmful.alter_document",
+        rf"\b(?:changer|change|modifier|modifie|remplacer|remplace|transformer|transforme|rajouter|ajouter|augmenter|gonfler|effacer|gommer|alter|change|edit|replace|raise|bump up|turn)\b[^.?!\n]{{0,60}}\b(?:{_FAKE_DOC}|pdf du \w+|scan du \w+|releve de notes|bulletin scolaire|attestation de reussite|transcript)\b",
+        also=r"(?:pour (?:mettre|afficher|avoir) (?:une |la |le |un )?(?:mention|note|moyenne|meilleure|meilleur|salaire|montant|\d)|par \d|quel logiciel|avec (?:photoshop|paint|gimp|un logiciel|word|acrobat)|photoshop|sans que (?:ca|cela|personne) (?:ne )?(?:se voie|voie|le voie|remarque)|que (?:ca|cela) ne se voie pas|ni vu ni connu|discretement|indetectable|\ben (?:master|licence|doctorat|mention)|mention (?:tres bien|bien|assez bien)|so (?:it|that it) looks|without (?:anyone|them) noticing|to show (?:a )?higher|\bto (?:a )?(?:master|higher|better))",
+    ),
+    _rule(
+        "harmful.alter_document_value",
+        rf"\b(?:changer|change|modifier|modifie|remplacer|remplace|augmenter|augmente|gonfler|rajouter des points (?:a|sur)|remonter|change|edit|raise|bump up)\s+(?:les |la |le |mes |ma |mon |l')?(?:notes?|moyenne|mention|montant du salaire|salaire|chiffres?|net a payer|salaire net|salaire brut|revenus?|grades?|gpa|salary|income figure)\s+(?:\w+\s+){{0,2}}?(?:sur|dans|de|du|on|in)\s+(?:le |la |les |mon |ma |mes |l'|un |une |ce |cette |my |the )?(?:{_FAKE_DOC}|releve|bulletin|transcript)\b",
+        # "faire modifier le salaire sur ma fiche de paie" asks the employer to correct it.
+        not_before=r"\b(?:faire|fasse|fassent|fait|ai fait)\s+$",
+    ),
+    _rule(
+        "harmful.deceased_benefits",
+        r"\b(?:continuer a (?:toucher|percevoir|encaisser)|toucher encore|garder|encaisser|keep (?:getting|receiving|collecting)|keep)\b[^.?!\n]{0,40}\b(?:retraite|pension|allocations?|aides?|rsa|apl|aah|benefits?)\b[^.?!\n]{0,40}\b(?:decede\w*|mort|morte|defunt\w*|dead|deceased)\b|\bsans declarer (?:le|son|sa) deces\b|\bwithout reporting (?:the|his|her) death\b",
+        unless=r"\b(?:reversion|capital deces|succession|survivor)\b",
+    ),
+    _rule(
+        "harmful.swap_figures",
+        rf"\b(?:mettre|mets|ecrire|ecris|afficher|indiquer|inscrire|put|write|show)\s+(?:\w+\s+)?\d+\s+(?:[\w']+\s+){{0,3}}?(?:au lieu de|a la place de|instead of)\s+\d+\b[^.?!\n]{{0,40}}\b(?:{_FAKE_DOC}|releve|bulletin|transcript)\b",
+    ),
+    _rule(
+        "harmful.alter_sick_note_date",
+        r"\b(?:changer|modifier|remplacer|rallonger|prolonger|alterer|change|edit|extend)\s+(?:les |la |le |l')?(?:dates?|durees?|nombre de jours|dates?)\s+(?:\w+\s+){0,2}?(?:sur|de|du|dans|on|of)\s+(?:mon |ma |l'|le |la |un |une |my |the )?(?:arret (?:de travail|maladie)|certificat medical|ordonnance|avis d'arret|diplome|releve de notes|attestation de reussite|bulletin de (?:paie|salaire)|fiche de paie|avis d'imposition|sick note|doctor'?s note|prescription|diploma)\b",
+        not_before=r"\b(?:faire|fasse|fassent|fait|ai fait)\s+$",
+    ),
+    _rule(
+        "harmful.target_official",
+        r"\b(?:adresse (?:personnelle|perso|privee|du domicile|de chez)|domicile|ou (?:habite|vit|loge|dort|habitent|vivent)|home address|private address|where (?:he|she|they) lives?)\b[^.?!\n]{0,60}\b(?:agents?|agente|fonctionnaires?|conseill\w+|maire|adjoint\w*|elue?s?|deputee?s?|senat\w+|prefet\w*|juge|magistrat\w*|inspect\w+|controleu\w+|policiers?|policiere|gendarmes?|assistante? sociale|travailleu\w+ sociale?|greffi\w+|huissier|commissaire|judge|officers?|officials?|caseworker|inspector|mayor|clerk)\b"
+        r"|\b(?:agents?|agente|fonctionnaires?|conseill\w+|maire|elue?s?|deputee?s?|prefet\w*|juge|magistrat\w*|inspect\w+|controleu\w+|policiers?|gendarmes?|assistante? sociale|judge|officers?|officials?|caseworker|inspector|mayor)\b[^.?!\n]{0,60}\b(?:adresse (?:personnelle|perso|privee)|domicile|ou (?:il|elle) (?:habite|vit|loge|dort)|home address|where (?:he|she|they) lives?)\b",
+        also=r"(?:aller (?:le|la|les) (?:voir|trouver|attendre)|m'occuper d(?:e lui|'elle|'eux)|(?:lui|leur) faire (?:la peau|sa fete|payer)|regler son compte|\b(?:il|elle|ils|elles|tu|vous) (?:va|vont|allez|vas) (?:voir|comprendre|regretter|le regretter|payer)\b|lui rendre (?:une )?(?:petite )?visite|chez (?:lui|elle|eux)|qu'(?:il|elle|ils) comprenne|on sait ou|faire (?:peur|regretter|payer)|regrett\w*|se venger|me venger|venger|lui apprendre|l'attendre|le retrouver|la retrouver|pay (?:him|her|them) a visit|teach (?:him|her|them)|scare|intimidat\w*|make (?:him|her|them) (?:pay|regret)|regret|revenge)",
+    ),
+    _rule(
+        "harmful.threaten_official",
+        r"\b(?:menacer|menace[rz]?|intimider|intimide[rz]?|faire peur|terroriser|harceler|harcele[rz]?|threaten|intimidate|scare|harass)\b[^.?!\n]{0,50}\b(?:agents?|agente|fonctionnaires?|conseill\w+|maire|adjoint\w*|elue?s?|deputee?s?|senat\w+|prefet\w*|juge|magistrat\w*|inspect\w+|controleu\w+|assistante? sociale|greffi\w+|judge|officers?|officials?|caseworker|inspector|mayor|clerk)\b"
+        r"|\b(?:lettres?|courriers?|messages?|mails?|e-?mails?|sms|appels?|threatening (?:letters?|messages?|emails?|calls?)) (?:de menaces?|menacants?|d'insultes|anonymes?)\b[^.?!\n]{0,40}\b(?:a|au|aux|a la|a l'|to|to the)\s+(?:l'|la |le )?(?:agents?|agente|fonctionnaires?|conseill\w+|maire|mairie|elue?s?|deputee?s?|prefet\w*|prefecture|juge|magistrat\w*|inspect\w+|controleu\w+|caf|judge|officers?|officials?|caseworker|inspector|mayor)\b",
+        also=r"(?:anonym\w*|sans (?:qu'on|que l'on|que personne|etre|me faire) (?:\w+ )?(?:puisse|retrouve|identifi\w*|reconn\w*|repere\w*|prendre)|remonter jusqu'a moi|sans laisser de trace|\bcomment\b|\bhow\b|je veux|je vais|je voudrais|i want|i'll|aide-moi|help me|envoy\w*|ecri\w*|redig\w*|send|write|draft)",
+        unless=r"\b(?:j'ai recu|je recois|recu des|victime|porter plainte|signaler|temoign\w*|a ete menace\w*|ont ete menace\w*|i received|i got)\b",
+    ),
+    _rule(
+        "harmful.make_ill",
+        r"\b(?:mettre|mets|glisser|glisse|verser|verse|ajouter|ajoute|put|slip|add|mix)\b[^.?!\n]{0,40}\b(?:dans|in|into)\s+(?:le |la |les |son |sa |ses |l'|his |her |their |the |my )?(?:[\w'-]+\s+){0,2}?(?:cafe|the|boisson|verre|repas|assiette|nourriture|plat|eau|biberon|soupe|gamelle|croquettes|food|drink|coffee|tea|meal|water|bowl)\b[^.?!\n]{0,60}\b(?:pour (?:qu'il|qu'elle|qu'ils|qu'elles|le|la|les|l'|lui)\s*(?:\w+\s+){0,2}?(?:malade|vomi\w*|dormi\w*|endormi\w*|inconscient\w*|mour\w*|souffr\w*|mal)\b|to make (?:him|her|them|it) (?:sick|ill|vomit|pass out|sleep)|so (?:that )?(?:he|she|they|it) (?:gets?|becomes?|falls?) (?:sick|ill))"
+        r"|\b(?:rendre|make)\s+(?:quelqu'un|qqn|une personne|un collegue|une collegue|mon \w+|ma \w+|son \w+|sa \w+|someone|somebody|my \w+|people)\s+(?:\w+\s+)?(?:malade|sick|ill)\b"
+        r"|\bpour (?:le|la|les|l') rendre malades?\b"
+        r"|\bfaire (?:vomir|tomber malade|perdre connaissance|s'evanouir)\s+(?:quelqu'un|qqn|une personne|mon \w+|ma \w+|son \w+|sa \w+|le \w+|la \w+)"
+        r"|\b(?:poisons?|produits? toxiques?|substances? toxiques?|mort-aux-rats|mort aux rats|raticide|antigel|laxatifs?|somniferes?|sedatifs?)\b[^.?!\n]{0,30}\b(?:mettre|glisser|verser|ajouter|put|slip|add)\b[^.?!\n]{0,20}\b(?:dans|in|into)\b"
+        r"|\b(?:mettre|glisser|verser|ajouter|put|slip|add)\b[^.?!\n]{0,20}\b(?:poisons?|mort-aux-rats|mort aux rats|raticide|antigel|laxatifs?|somniferes?|sedatifs?|sleeping pills?)\s+dans\s+(?:son|sa|ses|le \w+ d[eu']|la \w+ d[eu']|les \w+ d[eu'])"
+        r"|\bfaire (?:en sorte |pour )?(?:que|qu') (?:mon|ma|le|la|quelqu'un|mes|son|sa) ?\w* (?:tombe|tombent|soit|soient) malades?\b",
+        also=r"(?:\bcomment\b|\bhow\b|what (?:can|should|could|do) i (?:put|give|add|use|slip)|que (?:puis-je|peut-on|dois-je) (?:mettre|donner|glisser)|quoi (?:mettre|donner|glisser)|to make (?:him|her|them) (?:sick|ill)|quel\w* (?:poison|produit|substance|dose|medicament|quantite)|quoi mettre|que mettre|sans (?:qu'il|qu'elle|qu'ils|que personne)|discretement|en cachette|je veux|je voudrais|i want|without|secretly|pour (?:qu'il|qu'elle|le|la|les|l'))",
+    ),
+    _rule(
+        "harmful.exploit_system",
+        r"\b(?:exploiter|exploite|exploitez|profiter|profite|abuser|utiliser|utilise|tirer parti|exploit|exploiting|abuse|use|take advantage of|leverage)\b\s+(?:\w+\s+){0,2}?(?:d'une?|une?|la|le|les|des|cette|ce|a|an|the|this)?\s*(?:faille|failles|bug|bugs|breche|vulnerabilites?|flaw|flaws|loophole|vulnerabilit(?:y|ies)|glitch)\b"
+        r"|\b(?:abuser|detourner|gruger|abuse|game|exploit)\s+(?:d[ue]s? |le |la |les |l'|de la |the )?(?:systeme|system|siv|ants|portail|teleservice|franceconnect|france connect|ameli|caf|portal)\b[^.?!\n]{0,50}\b(?:pour|to|afin)\b"
+        # "Exploiter" also means "make use of": only with a tampering goal.
+        r"|\bexploiter\s+(?:le |la |les |l')?(?:systeme|siv|ants|portail|teleservice|franceconnect|ameli|caf)\b[^.?!\n]{0,50}\bpour\s+(?:\w+\s+){0,2}?(?:changer|modifier|effacer|supprimer|doubler|falsifier|contourner|pirater|usurper|frauder)\b"
+        r"|\b(?:faille|failles|bug|bugs|breche|vulnerabilites?|flaw|vulnerabilit(?:y|ies)|glitch|loophole)\b[^.?!\n]{0,60}\b(?:permet\w*|permettrait|allows?|lets? (?:me|you|us))\s+(?:de |d'|to )?(?:\w+\s+){0,2}?(?:obtenir|avoir|modifier|changer|toucher|acceder|contourner|effacer|doubler|supprimer|get|obtain|change|modify|access|bypass|erase|double)\b",
+        also=r"\b(?:ants|siv|caf|cpam|ameli|impots|fisc|franceconnect|france connect|france travail|pole emploi|urssaf|msa|prefecture|mairie|fichier|base|bases|systeme|portail|site|serveur|registre|carte grise|permis|allocations?|aides?|database|system|portal|registry|government|benefits?)\b",
+        unless=r"\b(?:signaler|signale|report|corrige\w*|patched|fixed|suis-?je concerne|mes donnees|victime|fuite de donnees|en panne)\b",
+    ),
 ]
 
 
@@ -594,6 +723,8 @@ _REVERSE_HINT = re.compile(
     r"\b(?:a l'envers|a rebours|inverse\w*|reversed|backwards|reverse|de droite a gauche|right to left)\b"
 )
 _TAGS = re.compile(r"[\U000E0000-\U000E007F]+")
+_PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
+_PLUS_JOINED = re.compile(r"[A-Za-z]{2}\+[A-Za-z]{2,}\+[A-Za-z]{2}")
 
 
 def _printable_share(text: str) -> float:
@@ -626,6 +757,11 @@ def _decoded_payloads(raw: str) -> list[tuple[str, str]]:
             continue
         if _printable_share(decoded) > 0.9 and len(re.findall(r"[A-Za-zÀ-ÿ]", decoded)) >= 4:
             found.append(("hex", decoded))
+    # Percent-encoded or plus-joined text ("oublie%20tes%20consignes", "?q=ignore+all+...").
+    if len(_PERCENT.findall(raw)) >= 2 or _PLUS_JOINED.search(raw):
+        decoded = unquote_plus(raw)
+        if decoded != raw:
+            found.append(("url", decoded))
     tags = "".join(_TAGS.findall(raw))
     if tags:
         hidden = "".join(chr(ord(ch) - 0xE0000) for ch in tags if 0x20 <= ord(ch) - 0xE0000 < 0x7F)
