@@ -51,15 +51,7 @@ class Services:
             await backend.verify()  # a wrong URL, key or model name stops start-up in one line
         kb = KnowledgeBase.open(settings, backend)
         if sync:
-            report = await kb.sync()
-            log.info(
-                "knowledge_synced",
-                added=report.added,
-                updated=report.updated,
-                removed=report.removed,
-                unchanged=report.unchanged,
-                errors=len(report.errors),
-            )
+            await kb.sync()  # the knowledge base logs its own counts (kb_synced)
         flows, problems = load_flows(settings.flows_dir)
         for problem in problems:
             log.error("flow_skipped", problem=str(problem))

@@ -14,6 +14,7 @@ from typing import TextIO
 
 from chatbot.web.auth import (
     UserRecord,
+    UsersFile,
     UsersFileError,
     hash_password,
     read_users_file,
@@ -86,10 +87,8 @@ def cmd_add(args: argparse.Namespace, stdin: TextIO | None = None) -> int:
     if problem := username_problem(username):
         print(f"error: {problem}", file=sys.stderr)
         return 2
-    try:
-        users = read_users_file(path)
-    except UsersFileError as exc:
-        print(f"error: {exc}; fix or remove the file first", file=sys.stderr)
+    users = _read(path)
+    if users is None:
         return 1
     existing = users.find(username)
     if existing and not args.replace:
@@ -115,12 +114,19 @@ def cmd_add(args: argparse.Namespace, stdin: TextIO | None = None) -> int:
     return 0
 
 
+def _read(path: Path) -> UsersFile | None:
+    """The users file, or None after telling the operator what is wrong with it."""
+    try:
+        return read_users_file(path)
+    except UsersFileError as exc:
+        print(f"error: {exc}; fix or remove the file first", file=sys.stderr)
+        return None
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     path = _path(args)
-    try:
-        users = read_users_file(path)
-    except UsersFileError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    users = _read(path)
+    if users is None:
         return 1
     if not users.users:
         print(f"no users in {path}")
@@ -133,10 +139,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_remove(args: argparse.Namespace) -> int:
     path = _path(args)
-    try:
-        users = read_users_file(path)
-    except UsersFileError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    users = _read(path)
+    if users is None:
         return 1
     existing = users.find(args.username)
     if existing is None:
