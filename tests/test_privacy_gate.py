@@ -103,14 +103,13 @@ def test_operator_allow_list_keeps_a_term(monkeypatch: pytest.MonkeyPatch) -> No
     assert "Lucien Fabre" not in scrub_once(text)
     assert "Lucien Fabre" in Pseudonymiser(allow_list=["Lucien Fabre"]).clear(text)
 
-    from chatbot import settings
+    # The gate reads no settings: the operator's list reaches it through the CLI's own reader.
+    from chatbot.privacy.commands import _allow_list
 
     monkeypatch.setenv("GUICHET_PRIVACY_ALLOW_LIST", "Lucien Fabre,Espace Rosa Parks")
-    settings.get_settings.cache_clear()
-    try:
-        assert "Lucien Fabre" in Pseudonymiser().clear(text)
-    finally:
-        settings.get_settings.cache_clear()
+    assert "Lucien Fabre" in Pseudonymiser(_allow_list()).clear(text)
+    monkeypatch.delenv("GUICHET_PRIVACY_ALLOW_LIST")
+    assert "Lucien Fabre" not in Pseudonymiser().clear(text)
 
 
 def test_analysis_opens_no_socket(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -178,3 +177,20 @@ def test_registry_holds_only_the_french_recognizers() -> None:
     # No US recognizers, no medical licence, no Presidio e-mail (tldextract would download).
     assert names and all(name.startswith("Fr") for name in names)
     assert analyzer.nlp_engine.nlp["fr"].pipe_names == ["ner"]
+
+
+def test_mask_known_needs_no_analyser(monkeypatch: pytest.MonkeyPatch) -> None:
+    gate = Pseudonymiser()
+    gate.clear("Je m'appelle Amandine Leroux, mon numéro est le 06 12 34 56 78.")
+    import chatbot.privacy.pseudonymise as module
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the analyser ran on text already pseudonymised")
+
+    monkeypatch.setattr(module, "analyze", refuse)
+    # Re-personalised text (what the screen shows) goes back to its placeholders.
+    shown = "Bonjour Amandine Leroux, nous vous rappellerons au 06 12 34 56 78."
+    assert str(gate.mask_known(shown)) == "Bonjour <NOM_1>, nous vous rappellerons au <TEL_1>."
+    # The same message scrubbed again (the data layer storing it) hits the session's cache.
+    again = gate.clear("Je m'appelle Amandine Leroux, mon numéro est le 06 12 34 56 78.")
+    assert "Leroux" not in str(again)

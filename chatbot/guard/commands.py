@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 from pathlib import Path
+from typing import Any
 
 from chatbot.guard.classifier import classifier_messages, parse_classifier
 from chatbot.guard.evaluate import (
@@ -88,7 +89,7 @@ def run_classifier(cases: list[GuardCase], show_errors: bool) -> None:
         print(f"  backend errors: {errors} of {len(pending)} calls (counted as safe)")
 
 
-async def _classify(texts: list[str], settings: object) -> tuple[list[bool], int]:
+async def _classify(texts: list[str], settings: Any) -> tuple[list[bool], int]:
     from chatbot.backend import Backend, BackendError
     from chatbot.privacy import scrub_once
 
@@ -101,7 +102,9 @@ async def _classify(texts: list[str], settings: object) -> tuple[list[bool], int
         async with gate:
             try:
                 answer = await backend.complete(
-                    classifier_messages(scrub_once(text)), temperature=0.0, max_tokens=5
+                    classifier_messages(scrub_once(text, settings.privacy_allow_list)),
+                    temperature=0.0,
+                    max_tokens=5,
                 )
             except BackendError:
                 errors += 1

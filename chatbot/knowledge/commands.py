@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import sys
 import tempfile
@@ -155,7 +156,7 @@ def _gate(settings: Settings) -> Any:
         from chatbot.outbound import published
 
         return published  # nothing leaves the machine without a backend
-    return scrub_once
+    return functools.partial(scrub_once, allow_list=settings.privacy_allow_list)
 
 
 def _short(hit: Hit) -> dict[str, Any]:

@@ -42,6 +42,14 @@ def _quiet_logs() -> None:
     configure_logging("console", "WARNING")
 
 
+def _allow_list() -> list[str]:
+    """The operator's allow list (GUICHET_PRIVACY_ALLOW_LIST); the gate itself reads no
+    settings."""
+    from chatbot.settings import load_settings
+
+    return list(load_settings().privacy_allow_list)
+
+
 def cmd_scrub(args: argparse.Namespace) -> int:
     _quiet_logs()
     if args.jsonl:
@@ -49,7 +57,7 @@ def cmd_scrub(args: argparse.Namespace) -> int:
     from chatbot.privacy import Pseudonymiser
 
     text = sys.stdin.read()
-    scrubbed = Pseudonymiser().scrub(text)
+    scrubbed = Pseudonymiser(_allow_list()).scrub(text)
     if args.json:
         payload = {
             "text": str(scrubbed.text),
@@ -69,7 +77,7 @@ def _scrub_jsonl(batch_size: int, chunk: int = 1000) -> int:
 
     from chatbot.privacy import Pseudonymiser, analyze_batch
 
-    allow_list = Pseudonymiser().allow_list
+    allow_list = Pseudonymiser(_allow_list()).allow_list
     items = read_jsonl(sys.stdin, "text")
     while block := list(islice(items, chunk)):
         texts = [line.value for line in block if line.error is None and line.value is not None]

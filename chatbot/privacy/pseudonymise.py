@@ -9,7 +9,7 @@ only on their screen.
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterable
 
 from pydantic import BaseModel, ConfigDict
@@ -52,25 +52,24 @@ def _key(entity_type: str, value: str) -> tuple[str, str]:
     return entity_type, " ".join(value.casefold().split())
 
 
-def _settings_allow_list() -> list[str]:
-    try:
-        from chatbot.settings import get_settings
-
-        return list(get_settings().privacy_allow_list)
-    except Exception:  # a settings error is reported elsewhere; the built-in list still holds
-        return []
+# Recently scrubbed texts per conversation: the same message seen twice (the turn, then the
+# data layer storing it) costs one NER run, not two.
+_RECENT = 8
 
 
 class Pseudonymiser:
-    """Consistent placeholders for one conversation: the same value, the same placeholder."""
+    """Consistent placeholders for one conversation: the same value, the same placeholder.
+
+    The gate reads no settings: the caller passes the operator's allow list (``Services``
+    builds it from the settings and the knowledge base's proper nouns).
+    """
 
     def __init__(self, allow_list: Iterable[str] = ()) -> None:
-        self.allow_list: tuple[str, ...] = tuple(
-            sorted({*_settings_allow_list(), *(t for t in allow_list if t.strip())})
-        )
+        self.allow_list: tuple[str, ...] = tuple(sorted({t for t in allow_list if t.strip()}))
         self._placeholders: dict[tuple[str, str], str] = {}
         self._values: dict[str, str] = {}
         self._counts: Counter[str] = Counter()
+        self._recent: OrderedDict[str, Scrubbed] = OrderedDict()
         self.masked_types: set[str] = set()
 
     def __repr__(self) -> str:  # never show the mapping, even in a traceback or debugger
@@ -101,10 +100,30 @@ class Pseudonymiser:
         return Scrubbed(text=_clear("".join(parts)), entities=entities)
 
     def scrub(self, text: str) -> Scrubbed:
-        return self.apply(text, analyze(text, self.allow_list))
+        """New text from the user: the analyser (spaCy and the recognizers) runs on it once."""
+        cached = self._recent.get(text)
+        if cached is not None:
+            self._recent.move_to_end(text)
+            return cached
+        scrubbed = self.apply(text, analyze(text, self.allow_list))
+        self._recent[text] = scrubbed
+        while len(self._recent) > _RECENT:
+            self._recent.popitem(last=False)
+        return scrubbed
 
     def clear(self, text: str) -> Outbound:
+        """New text as it may leave the app (runs the analyser; see ``mask_known``)."""
         return self.scrub(text).text
+
+    def mask_known(self, text: str) -> Outbound:
+        """Text this gate already pseudonymised (graph state, history, an answer shown to the
+        user): no analyser run. Values this conversation masked become their placeholders
+        again, even where re-personalisation put them back or the context would hide them."""
+        for placeholder, value in sorted(self._values.items(), key=lambda item: -len(item[1])):
+            if value.strip():
+                pattern = r"(?<!\w)" + re.escape(value) + r"(?!\w)"
+                text = re.sub(pattern, lambda _m, p=placeholder: p, text, flags=re.IGNORECASE)
+        return _clear(text)
 
     def repersonalise(self, text: str) -> str:
         """Placeholders back to the user's values; unknown placeholders are left as they are."""
@@ -140,9 +159,9 @@ class StreamRepersonaliser:
         return self._pseudonymiser.repersonalise(ready)
 
 
-def scrub_once(text: str) -> Outbound:
+def scrub_once(text: str, allow_list: Iterable[str] = ()) -> Outbound:
     """Pseudonymise one text with a throwaway mapping (CLI and editor tools)."""
-    return Pseudonymiser().clear(text)
+    return Pseudonymiser(allow_list).clear(text)
 
 
 # What the user is told was masked: (words, feminine?)

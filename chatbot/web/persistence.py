@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import shutil
 import uuid
 import weakref
@@ -287,17 +286,6 @@ def role_persists(user: Any) -> bool:
 PrivacyFor = Callable[[], "Pseudonymiser | None"]
 
 
-def _mask_known(privacy: Any, text_value: str) -> str:
-    """Values this session already masked, put back by re-personalisation, become their
-    placeholders again, even where the analyser would not spot them in the new context."""
-    values: dict[str, str] = getattr(privacy, "_values", None) or {}
-    for placeholder, value in sorted(values.items(), key=lambda item: -len(item[1])):
-        if value.strip():
-            pattern = r"(?<!\w)" + re.escape(value) + r"(?!\w)"
-            text_value = re.sub(pattern, placeholder, text_value, flags=re.IGNORECASE)
-    return text_value
-
-
 def pseudonymise(text_value: str, privacy_for: PrivacyFor | None) -> str:
     """Text as it may be stored: through the session's gate, else a throwaway one."""
     if not text_value or not text_value.strip():
@@ -312,7 +300,8 @@ def pseudonymise(text_value: str, privacy_for: PrivacyFor | None) -> str:
         from chatbot.privacy import scrub_once
 
         return str(scrub_once(text_value))
-    return _mask_known(privacy, str(privacy.clear(text_value)))
+    # The scrub is cached per session: the message the turn already analysed costs nothing.
+    return str(privacy.mask_known(str(privacy.clear(text_value))))
 
 
 def _clean_step_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
