@@ -18,14 +18,16 @@ from chatbot.flows.schema import Flow
 from chatbot.logs import configure_logging, get_logger
 from chatbot.present import as_markdown
 from chatbot.privacy import Pseudonymiser
+from chatbot.roles import Role
 from chatbot.services import FlowAccessError, Services
 from chatbot.settings import get_settings
+from chatbot.store.files import install_file_route
+from chatbot.store.layer import build_data_layer
+from chatbot.store.schema import create_schema, database_url
 from chatbot.turn import Caller, Token, TurnResult, run_turn
 from chatbot.web import auth
 from chatbot.web.assets import install_offline_html
-from chatbot.web.persistence import build_data_layer, create_schema, database_url
 from chatbot.web.proconnect import register_proconnect
-from chatbot.web.storage import install_file_route
 
 log = get_logger("guichet.app")
 settings = get_settings()
@@ -76,7 +78,8 @@ def data_layer():
 
 
 def _role() -> str:
-    return auth.role_of(cl.user_session.get("user")) if settings.instance != "public" else "citizen"
+    user = cl.user_session.get("user")
+    return auth.role_of(user) if settings.instance != "public" else Role.citizen
 
 
 # --- start and stop -----------------------------------------------------------------------
@@ -100,13 +103,13 @@ def _visible_flows(role: str) -> list[Flow]:
     assert _services is not None, "startup did not run"
     flows = _services.flows_for(role)
     if settings.instance == "public":
-        flows = [f for f in flows if "citizen" in f.roles]
+        flows = [f for f in flows if Role.citizen in f.roles]
     return flows
 
 
 @cl.set_chat_profiles
 async def chat_profiles(user: cl.User | None, language: str | None = None) -> list[ChatProfile]:
-    role = auth.role_of(user) if settings.instance != "public" else "citizen"
+    role = auth.role_of(user) if settings.instance != "public" else Role.citizen
     flows = _visible_flows(role)
     # The default is the flow made for this role first (the helpdesk for agents).
     default = next((f for f in flows if f.roles[0] == role), flows[0] if flows else None)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from importlib import import_module
 
 from chatbot.commands import read_jsonl
+from chatbot.roles import ROLES
 from chatbot.settings import ROOT, Settings, SettingsError, load_settings
 
 # Parts that add their own commands through ``register(sub, eval_sub)``.
@@ -20,7 +21,7 @@ COMMAND_MODULES = [
     "chatbot.privacy.commands",
     "chatbot.guard.commands",
     "chatbot.evaluate_answers",
-    "chatbot.report",
+    "chatbot.store.commands",
     "chatbot.web.users_cli",
 ]
 
@@ -56,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--flow", default="citizen", help="flow name from flows/ (default: citizen)")
     ask.add_argument(
         "--role",
-        choices=["citizen", "agent", "admin"],
+        choices=[str(role) for role in ROLES],
         help="caller role (default: the first role the flow allows)",
     )
     ask.add_argument("--thread", help="continue this conversation (thread id)")

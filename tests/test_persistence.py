@@ -65,7 +65,7 @@ def _no_chainlit_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 async def layer(settings, privacy_class) -> AsyncIterator[tuple[object, object]]:
-    from chatbot.web.persistence import build_data_layer
+    from chatbot.store.layer import build_data_layer
 
     privacy = privacy_class()
     data_layer = build_data_layer(settings, privacy_for=lambda: privacy)
@@ -142,7 +142,7 @@ async def outside_chainlit_context(coro):
 async def all_rows(settings) -> dict[str, list[dict]]:
     from sqlalchemy import select
 
-    from chatbot.web.persistence import TABLES, database_url, make_engine
+    from chatbot.store.schema import TABLES, database_url, make_engine
 
     engine = make_engine(database_url(settings))
     try:
@@ -176,7 +176,7 @@ def test_schema_has_every_column_chainlit_writes_and_reads() -> None:
     from chainlit.types import Feedback, ThreadDict
     from chainlit.user import PersistedUser
 
-    from chatbot.web.persistence import columns_of
+    from chatbot.store.schema import columns_of
 
     step_keys = set(StepDict.__annotations__) - {"feedback", "icon"}
     element_keys = set(ElementDict.__annotations__) - {"path"}
@@ -216,7 +216,7 @@ async def test_objects_chainlit_persists_fit_the_schema() -> None:
     from chainlit.message import Message
     from chainlit.step import Step
 
-    from chatbot.web.persistence import columns_of
+    from chatbot.store.schema import columns_of
 
     init_http_context()
     step = Step(
@@ -243,7 +243,7 @@ async def test_objects_chainlit_persists_fit_the_schema() -> None:
 async def test_schema_is_idempotent(settings) -> None:
     from sqlalchemy import inspect as sa_inspect
 
-    from chatbot.web.persistence import TABLES, create_schema, database_url, make_engine
+    from chatbot.store.schema import TABLES, create_schema, database_url, make_engine
 
     url = database_url(settings)
     await create_schema(url)
@@ -263,7 +263,7 @@ async def test_schema_is_idempotent(settings) -> None:
 
 
 def test_database_url_follows_settings(tmp_path: Path) -> None:
-    from chatbot.web.persistence import database_url
+    from chatbot.store.schema import database_url
 
     assert database_url(make_settings(tmp_path)) == (
         f"sqlite+aiosqlite:///{(tmp_path / 'data').resolve()}/chainlit.sqlite"
@@ -319,7 +319,7 @@ async def test_agent_history_is_pseudonymised_listed_and_resumable(settings, lay
 def test_values_masked_earlier_in_the_session_are_masked_again(privacy_class) -> None:
     """A re-personalised answer stored later must give back the session's placeholders,
     even where the analyser alone would not recognise the value (lower case, no context)."""
-    from chatbot.web.persistence import pseudonymise
+    from chatbot.store.scrub import pseudonymise
 
     privacy = privacy_class()
     placeholder = privacy.clear(NAME)
@@ -372,7 +372,7 @@ async def test_nothing_is_stored_for_citizens(settings, layer, tmp_path: Path) -
 async def test_feedback_and_unanswered_reports(settings, layer) -> None:
     from chainlit.types import Feedback
 
-    from chatbot.report import feedback_report, unanswered_report
+    from chatbot.store.reports import feedback_report, unanswered_report
 
     data_layer, _ = layer
     rated = []
@@ -418,7 +418,7 @@ async def test_feedback_and_unanswered_reports(settings, layer) -> None:
 async def test_purge_and_erase_remove_rows_and_files(settings, layer) -> None:
     from chainlit.element import Text
 
-    from chatbot.web.persistence import erase_user, purge_older_than
+    from chatbot.store.retention import erase_user, purge_older_than
 
     data_layer, _ = layer
     _, old_thread, old_reply, _ = await agent_conversation(data_layer, identifier="agent.old")
@@ -505,7 +505,8 @@ async def test_citizen_rating_is_kept_anonymous_pseudonymised_and_reported(
 ) -> None:
     from chainlit.types import Feedback
 
-    from chatbot.report import AGENTS, CITIZENS, feedback_report, print_feedback
+    from chatbot.store.commands import print_feedback
+    from chatbot.store.reports import AGENTS, CITIZENS, feedback_report
 
     data_layer, privacy = layer
     # Earlier in the visit another name was masked: this one gets <NOM_2> in the session,
@@ -568,7 +569,8 @@ async def test_citizen_rating_is_kept_anonymous_pseudonymised_and_reported(
 
 
 async def test_citizen_unanswered_question_is_reported(settings, layer, capsys) -> None:
-    from chatbot.report import CITIZENS, print_unanswered, unanswered_report
+    from chatbot.store.commands import print_unanswered
+    from chatbot.store.reports import CITIZENS, unanswered_report
 
     data_layer, _ = layer
     turn = await citizen_turn(
@@ -596,7 +598,7 @@ async def test_citizen_unanswered_question_is_reported(settings, layer, capsys) 
 async def test_signals_link_to_no_user_or_conversation(settings, layer) -> None:
     from chainlit.types import Feedback
 
-    from chatbot.web.persistence import columns_of
+    from chatbot.store.schema import columns_of
 
     assert columns_of("guichet_signals") == {
         "id",
@@ -634,7 +636,7 @@ async def test_signals_link_to_no_user_or_conversation(settings, layer) -> None:
 
 
 def test_recent_citizen_steps_forget_the_oldest() -> None:
-    from chatbot.web.persistence import CitizenTurn, RecentCitizenSteps
+    from chatbot.store.signals import CitizenTurn, RecentCitizenSteps
 
     recent = RecentCitizenSteps(size=4)
     for n in range(5):
@@ -648,7 +650,7 @@ def test_recent_citizen_steps_forget_the_oldest() -> None:
 
 
 async def test_purge_removes_old_signals(settings, layer) -> None:
-    from chatbot.web.persistence import purge_older_than
+    from chatbot.store.retention import purge_older_than
 
     data_layer, _ = layer
     await citizen_turn(data_layer, identifier="visitor-old", status="no_content")
@@ -677,7 +679,7 @@ async def test_elements_are_stored_pseudonymised_and_served_to_their_owner_only(
     from fastapi import FastAPI
     from fastapi.responses import PlainTextResponse
 
-    from chatbot.web.storage import FILES_ROUTE, install_file_route
+    from chatbot.store.files import FILES_ROUTE, install_file_route
 
     monkeypatch.setenv("CHAINLIT_AUTH_SECRET", "test-secret-" + "x" * 40)
     data_layer, _ = layer
@@ -731,7 +733,7 @@ async def test_file_route_is_reached_on_chainlit_app(tmp_path: Path) -> None:
     """Chainlit's app ends with a catch-all GET serving its HTML: our route must win."""
     from chainlit.server import app
 
-    from chatbot.web.storage import FILES_ROUTE, install_file_route
+    from chatbot.store.files import FILES_ROUTE, install_file_route
 
     before = list(app.router.routes)
     install_file_route(app, make_settings(tmp_path))
@@ -747,7 +749,7 @@ async def test_file_route_is_reached_on_chainlit_app(tmp_path: Path) -> None:
 
 
 async def test_local_storage_client_round_trip(tmp_path: Path) -> None:
-    from chatbot.web.storage import LocalStorageClient, StorageKeyError
+    from chatbot.store.files import LocalStorageClient, StorageKeyError
 
     storage = LocalStorageClient(tmp_path / "files", url_prefix="/files")
     uploaded = await storage.upload_file("user-1/element-1", "Fiche passeport", mime="text/plain")
@@ -770,8 +772,8 @@ def test_report_and_data_commands(
     """The commands an operator runs, on a database filled through the data layer."""
     import structlog
 
-    from chatbot.report import register
-    from chatbot.web.persistence import build_data_layer
+    from chatbot.store.commands import register
+    from chatbot.store.layer import build_data_layer
 
     settings = make_settings(tmp_path)
     monkeypatch.setenv("GUICHET_DATA_DIR", str(settings.data_dir))

@@ -12,15 +12,9 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-Role = Literal["citizen", "agent", "admin"]
-Audience = Literal["public", "agents"]
+from chatbot.roles import DEFAULT_ROLE, Role, audiences_of
 
-# What each role may read, decided on the server. The flow narrows it, never widens it.
-ROLE_AUDIENCES: dict[str, frozenset[str]] = {
-    "citizen": frozenset({"public"}),
-    "agent": frozenset({"public", "agents"}),
-    "admin": frozenset({"public", "agents"}),
-}
+Audience = Literal["public", "agents"]
 
 
 class Strict(BaseModel):
@@ -79,10 +73,10 @@ class Flow(Strict):
 
     def audiences_for(self, role: str | None) -> frozenset[str]:
         """What a caller of this role may read through this flow, never more than the role."""
-        return frozenset(self.audiences) & ROLE_AUDIENCES.get(role or "", frozenset({"public"}))
+        return frozenset(self.audiences) & audiences_of(role)
 
     def allows(self, role: str | None) -> bool:
-        return (role or "citizen") in self.roles
+        return (role or DEFAULT_ROLE) in self.roles
 
 
 class FlowProblem(BaseModel):

@@ -20,6 +20,10 @@ class Status(StrEnum):
     backend_error = "backend_error"
 
 
+# The turns an editor should look at: the question found no fiche, or fell outside the flow.
+UNANSWERED: frozenset[Status] = frozenset({Status.no_content, Status.out_of_scope})
+
+
 # Shown above excerpts, so nobody mistakes them for a generated answer.
 EXCERPTS_NO_MODEL = (
     "Voici les passages de nos fiches qui correspondent le mieux à votre question "

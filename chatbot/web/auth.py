@@ -1,6 +1,6 @@
 """Who is talking: roles decided on the server, and the login callbacks Chainlit calls.
 
-Roles are ``citizen`` (anonymous), ``agent`` and ``admin``. A role is stored in
+The roles and what each may do are in ``chatbot.roles``. A role is stored in
 ``cl.User.metadata["role"]`` by the callbacks below and nowhere else; nothing the browser sends
 can widen it. How the lead wires these into ``chatbot/app.py`` (per ``Settings.instance``):
 
@@ -51,6 +51,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.datastructures import Headers
 
 from chatbot.logs import get_logger
+from chatbot.roles import STAFF_ROLES, Role, StaffRole, role_of
 from chatbot.settings import get_settings
 
 if TYPE_CHECKING:  # chainlit takes seconds to import: the ``chatbot users`` commands skip it
@@ -58,9 +59,6 @@ if TYPE_CHECKING:  # chainlit takes seconds to import: the ``chatbot users`` com
 
 log = get_logger("guichet.auth")
 
-Role = Literal["citizen", "agent", "admin"]
-ROLES: tuple[str, ...] = ("citizen", "agent", "admin")
-STAFF_ROLES: tuple[str, ...] = ("agent", "admin")
 CITIZEN_PREFIX = "citoyen-"
 # The query an agent bookmarks (``/login?agent``) to get the login form in an ``all`` instance.
 AGENT_LOGIN_QUERY = "agent"
@@ -96,7 +94,7 @@ class AuthSettings(BaseSettings):
     sso_secret_header: str = "X-Guichet-Proxy-Secret"
     sso_user_header: str = "X-Forwarded-User"
     sso_role_header: str = ""
-    sso_default_role: Literal["agent", "admin"] = "agent"
+    sso_default_role: StaffRole = Role.agent
     proconnect_allowed_domains: list[str] = Field(default_factory=list)
     proconnect_allowed_sirets: list[str] = Field(default_factory=list)
     proconnect_acr_values: str = ""
@@ -129,15 +127,6 @@ def get_auth_settings() -> AuthSettings:
 # --------------------------------------------------------------------------- roles
 
 
-def role_of(user: cl.User | None) -> Role:
-    """The caller's role; anything missing or unknown is a citizen (reads public knowledge only)."""
-    if user is None:
-        return "citizen"
-    metadata = getattr(user, "metadata", None)
-    role = metadata.get("role") if isinstance(metadata, dict) else None
-    return role if role in ROLES else "citizen"  # type: ignore[return-value]
-
-
 def make_user(
     identifier: str, role: Role, provider: str, display_name: str | None = None, **extra: Any
 ) -> cl.User:
@@ -147,13 +136,13 @@ def make_user(
     return User(
         identifier=identifier,
         display_name=display_name,
-        metadata={"role": role, "provider": provider, **extra},
+        metadata={"role": str(role), "provider": provider, **extra},
     )
 
 
 def citizen_user() -> cl.User:
     """A fresh anonymous visitor: a random id, so visitors never share a history."""
-    return make_user(CITIZEN_PREFIX + secrets.token_urlsafe(12), "citizen", "anonymous")
+    return make_user(CITIZEN_PREFIX + secrets.token_urlsafe(12), Role.citizen, "anonymous")
 
 
 # --------------------------------------------------------------------------- password hashing
@@ -213,7 +202,7 @@ def _dummy_hash() -> str:
 class UserRecord(BaseModel):
     username: str
     password_hash: str
-    role: Literal["agent", "admin"] = "agent"
+    role: StaffRole = Role.agent
     display_name: str | None = None
 
     @field_validator("username")
@@ -392,7 +381,7 @@ def _sso_user(headers: Headers, settings: AuthSettings) -> cl.User | None | Lite
     if not name or len(name) > MAX_IDENTIFIER or not name.isprintable():
         log.warning("login_refused", provider="sso-header", reason="no_user_header")
         return None
-    role: str = settings.sso_default_role
+    role: str = str(settings.sso_default_role)
     if settings.sso_role_header:
         sent_role = (headers.get(settings.sso_role_header) or "").strip().lower()
         if sent_role:

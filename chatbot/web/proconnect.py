@@ -41,6 +41,7 @@ from chainlit.oauth_providers import OAuthProvider
 from chainlit.user import User
 
 from chatbot.logs import get_logger
+from chatbot.roles import Role
 from chatbot.web.auth import AuthSettings, get_auth_settings, make_user
 
 log = get_logger("guichet.proconnect")
@@ -367,8 +368,8 @@ class ProConnectProvider(OAuthProvider):
                 display_name=display_name,
                 metadata={"provider": PROVIDER_ID, "refused": reason},
             )
-        log.info("login", provider=PROVIDER_ID, role="agent")
-        return make_user(identifier, "agent", PROVIDER_ID, display_name, **extra)
+        log.info("login", provider=PROVIDER_ID, role=str(Role.agent))
+        return make_user(identifier, Role.agent, PROVIDER_ID, display_name, **extra)
 
 
 # ---------------------------------------------------------------------------- wiring

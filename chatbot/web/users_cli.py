@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from chatbot.roles import STAFF_ROLES, Role
 from chatbot.web.auth import (
     UserRecord,
     UsersFile,
@@ -42,7 +43,7 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
 
     add = users_sub.add_parser("add", help="add a user, or change one with --replace")
     add.add_argument("username")
-    add.add_argument("--role", choices=["agent", "admin"], default="agent")
+    add.add_argument("--role", choices=[str(role) for role in STAFF_ROLES], default=str(Role.agent))
     add.add_argument("--display-name", help="name shown in the chat (default: the username)")
     add.add_argument(
         "--password-stdin",

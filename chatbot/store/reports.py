@@ -1,9 +1,7 @@
-"""Reports for editors from the conversation database, and the retention commands.
+"""Reports for editors from the conversation database: ratings, and questions left unanswered.
 
-    chatbot report feedback [--days N] [--json]     ratings per flow, latest negative comments
-    chatbot report unanswered [--days N] [--json]   questions answered "no content"/"out of scope"
-    chatbot data purge --days N                     delete conversations idle for N days
-    chatbot data erase USER                         delete one user and everything of theirs
+    await feedback_report(settings, days=7)     ratings per flow, latest negative comments
+    await unanswered_report(settings, days=7)   questions answered "no content"/"out of scope"
 
 Everything read here was pseudonymised before it was stored. Agents' ratings and questions
 come from their stored conversations; citizens' from anonymous signals (``guichet_signals``:
@@ -12,18 +10,27 @@ no conversation is stored for them), reported apart as "citizens (anonymous)".
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import json
 from collections import Counter, defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from chatbot.settings import Settings, load_settings
+from chatbot.flows.status import UNANSWERED
+from chatbot.store.schema import (
+    cutoff_timestamp,
+    database_url,
+    feedbacks,
+    loads,
+    open_engine,
+    signals,
+    steps,
+    threads,
+)
 
-UNANSWERED_STATUSES = ("no_content", "out_of_scope")
+if TYPE_CHECKING:
+    from chatbot.settings import Settings
+
 UNKNOWN_FLOW = "(unknown)"
 AGENTS = "agents"
 CITIZENS = "citizens (anonymous)"
@@ -75,8 +82,6 @@ class UnansweredReport(BaseModel):
 
 def flow_of(step_meta: Any, thread_tags: Any, thread_meta: Any) -> str:
     """The answer step's own ``flow``, else the thread's tag, else its chat profile."""
-    from chatbot.web.persistence import loads
-
     step_meta = loads(step_meta, {})
     if isinstance(step_meta, dict) and step_meta.get("flow"):
         return str(step_meta["flow"])
@@ -129,8 +134,6 @@ class _ThreadSteps:
 
 
 async def _load_steps(conn: Any, thread_ids: set[str]) -> _ThreadSteps:
-    from chatbot.web.persistence import steps
-
     ordered = sorted(thread_ids)
     rows: list[dict[str, Any]] = []
     for start in range(0, len(ordered), 500):
@@ -150,8 +153,6 @@ async def _load_steps(conn: Any, thread_ids: set[str]) -> _ThreadSteps:
 
 
 def _meta_with_flow(*metas: Any) -> Any:
-    from chatbot.web.persistence import loads
-
     for meta in metas:
         parsed = loads(meta, {})
         if isinstance(parsed, dict) and parsed.get("flow"):
@@ -161,8 +162,6 @@ def _meta_with_flow(*metas: Any) -> Any:
 
 async def _signals(conn: Any, table: Any, kind: str, days: float | None) -> list[dict[str, Any]]:
     """Citizens' anonymous signals of one kind, newest first."""
-    from chatbot.web.persistence import cutoff_timestamp
-
     query = select(
         table.c.createdAt,
         table.c.flow,
@@ -180,20 +179,7 @@ async def _signals(conn: Any, table: Any, kind: str, days: float | None) -> list
 async def feedback_report(
     settings: Settings, days: float | None = None, recent: int = 5
 ) -> FeedbackReport:
-    from chatbot.web.persistence import (
-        _create_all,
-        cutoff_timestamp,
-        database_url,
-        feedbacks,
-        make_engine,
-        signals,
-        steps,
-        threads,
-    )
-
-    engine = make_engine(database_url(settings))
-    try:
-        await _create_all(engine)
+    async with open_engine(database_url(settings)) as engine:
         async with engine.connect() as conn:
             query = select(
                 feedbacks.c.value,
@@ -218,8 +204,6 @@ async def feedback_report(
             rows = [dict(row) for row in (await conn.execute(query)).mappings()]
             context = await _load_steps(conn, {row["threadId"] for row in rows})
             citizen_rows = await _signals(conn, signals, "feedback", days)
-    finally:
-        await engine.dispose()
 
     per_flow: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
@@ -268,20 +252,7 @@ async def feedback_report(
 async def unanswered_report(
     settings: Settings, days: float | None = None, recent: int = 10
 ) -> UnansweredReport:
-    from chatbot.web.persistence import (
-        _create_all,
-        cutoff_timestamp,
-        database_url,
-        loads,
-        make_engine,
-        signals,
-        steps,
-        threads,
-    )
-
-    engine = make_engine(database_url(settings))
-    try:
-        await _create_all(engine)
+    async with open_engine(database_url(settings)) as engine:
         async with engine.connect() as conn:
             # metadata is JSON in TEXT: narrow with LIKE, then decide on the parsed value.
             query = (
@@ -301,13 +272,11 @@ async def unanswered_report(
             for row in (await conn.execute(query)).mappings():
                 meta = loads(row["metadata"], {})
                 status = meta.get("status") if isinstance(meta, dict) else None
-                if status in UNANSWERED_STATUSES:
+                if status in UNANSWERED:
                     flow = flow_of(meta, row["tags"], row["thread_meta"])
                     hits.append((flow, status, row["id"], row["threadId"]))
             context = await _load_steps(conn, {hit[3] for hit in hits})
             citizen_rows = await _signals(conn, signals, "unanswered", days)
-    finally:
-        await engine.dispose()
 
     per_flow: dict[tuple[str, str], list[UnansweredQuestion]] = defaultdict(list)
     for flow, status, step_id, _ in hits:
@@ -340,141 +309,3 @@ async def unanswered_report(
             )
         )
     return UnansweredReport(days=days, count=len(hits) + len(citizen_rows), flows=flows)
-
-
-# ----------------------------------------------------------------------------------- CLI
-
-
-def _one_line(value: str | None, width: int = 160) -> str:
-    value = " ".join((value or "").split())
-    return value if len(value) <= width else value[: width - 1] + "…"
-
-
-def print_feedback(report: FeedbackReport) -> None:
-    window = f"last {report.days:g} days" if report.days is not None else "all time"
-    print(f"Feedback ({window}): {report.ratings} ratings")
-    if not report.flows:
-        print("  no ratings yet")
-    for flow in report.flows:
-        print(
-            f"\n{flow.flow}: {flow.ratings} ratings, {flow.up} up, {flow.down} down "
-            f"({flow.negative_share:.0%} negative), {flow.source}"
-        )
-        for item in flow.recent_negative:
-            print(f"  - {item.at or '?'}")
-            print(f"    question: {_one_line(item.question) or '(not found)'}")
-            print(f"    comment:  {_one_line(item.comment) or '(none)'}")
-
-
-def print_unanswered(report: UnansweredReport) -> None:
-    window = f"last {report.days:g} days" if report.days is not None else "all time"
-    print(f"Unanswered questions ({window}): {report.count}")
-    for flow in report.flows:
-        statuses = ", ".join(f"{k} {v}" for k, v in sorted(flow.by_status.items()))
-        print(f"\n{flow.flow}: {flow.count} ({statuses}), {flow.source}")
-        for question, count in flow.frequent:
-            if count > 1:
-                print(f"  x{count} {_one_line(question)}")
-        for item in flow.recent:
-            print(
-                f"  - {item.at or '?'} [{item.status}] {_one_line(item.question) or '(not found)'}"
-            )
-
-
-def _settings() -> Settings:
-    """Settings, with logs on stderr only so that --json output stays parseable."""
-    from chatbot.logs import configure_logging
-
-    settings = load_settings()
-    configure_logging(
-        settings.log_format, "WARNING" if settings.log_level == "INFO" else settings.log_level
-    )
-    return settings
-
-
-def cmd_feedback(args: argparse.Namespace) -> int:
-    report = asyncio.run(feedback_report(_settings(), days=args.days, recent=args.recent))
-    if args.json:
-        print(report.model_dump_json(indent=2))
-    else:
-        print_feedback(report)
-    return 0
-
-
-def cmd_unanswered(args: argparse.Namespace) -> int:
-    report = asyncio.run(unanswered_report(_settings(), days=args.days, recent=args.recent))
-    if args.json:
-        print(report.model_dump_json(indent=2))
-    else:
-        print_unanswered(report)
-    return 0
-
-
-def cmd_purge(args: argparse.Namespace) -> int:
-    from chatbot.web.persistence import purge_older_than
-
-    counts = asyncio.run(purge_older_than(_settings(), args.days))
-    print(
-        json.dumps(counts)
-        if args.json
-        else f"purged {counts['threads']} conversations idle for more than {args.days:g} days "
-        f"({counts['files']} files) and {counts['signals']} anonymous signals of citizens"
-    )
-    return 0
-
-
-def cmd_erase(args: argparse.Namespace) -> int:
-    from chatbot.web.persistence import erase_user
-
-    counts = asyncio.run(erase_user(_settings(), args.user))
-    if args.json:
-        print(json.dumps(counts))
-    elif counts["users"] == 0 and counts["threads"] == 0:
-        print(f"no stored data for user {args.user!r}")
-    else:
-        print(
-            f"erased user {args.user!r}: {counts['threads']} conversations, {counts['files']} files"
-        )
-    return 0
-
-
-def _days(value: str) -> float:
-    days = float(value)
-    if days < 0:
-        raise argparse.ArgumentTypeError("must be >= 0")
-    return days
-
-
-def register(sub: Any, eval_sub: Any) -> None:
-    report = sub.add_parser("report", help="reports for editors (feedback, unanswered questions)")
-    report_sub = report.add_subparsers(title="reports")
-
-    feedback = report_sub.add_parser(
-        "feedback", help="ratings per flow and latest negative comments"
-    )
-    feedback.add_argument("--days", type=_days, help="only the last N days (default: all)")
-    feedback.add_argument("--recent", type=int, default=5, help="negative comments shown per flow")
-    feedback.add_argument("--json", action="store_true", help="print JSON")
-    feedback.set_defaults(func=cmd_feedback)
-
-    unanswered = report_sub.add_parser(
-        "unanswered", help="questions the assistant could not answer"
-    )
-    unanswered.add_argument("--days", type=_days, help="only the last N days (default: all)")
-    unanswered.add_argument("--recent", type=int, default=10, help="questions shown per flow")
-    unanswered.add_argument("--json", action="store_true", help="print JSON")
-    unanswered.set_defaults(func=cmd_unanswered)
-
-    data = sub.add_parser("data", help="retention and erasure of stored conversations (GDPR)")
-    data_sub = data.add_subparsers(title="data")
-    purge = data_sub.add_parser(
-        "purge",
-        help="delete conversations idle for more than N days and older anonymous signals",
-    )
-    purge.add_argument("--days", type=_days, required=True)
-    purge.add_argument("--json", action="store_true", help="print counts as JSON")
-    purge.set_defaults(func=cmd_purge)
-    erase = data_sub.add_parser("erase", help="delete a user and all their conversations")
-    erase.add_argument("user", help="the user's identifier (login)")
-    erase.add_argument("--json", action="store_true", help="print counts as JSON")
-    erase.set_defaults(func=cmd_erase)

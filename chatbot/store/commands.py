@@ -1,0 +1,159 @@
+"""The editors' and operators' commands over the conversation database: a thin layer over
+``chatbot.store.reports`` and ``chatbot.store.retention``.
+
+    chatbot report feedback [--days N] [--json]     ratings per flow, latest negative comments
+    chatbot report unanswered [--days N] [--json]   questions answered "no content"/"out of scope"
+    chatbot data purge --days N                     delete conversations idle for N days
+    chatbot data erase USER                         delete one user and everything of theirs
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from collections.abc import Callable
+from typing import Any
+
+from chatbot.settings import Settings, load_settings
+from chatbot.store.reports import (
+    FeedbackReport,
+    UnansweredReport,
+    feedback_report,
+    unanswered_report,
+)
+
+
+def _one_line(value: str | None, width: int = 160) -> str:
+    value = " ".join((value or "").split())
+    return value if len(value) <= width else value[: width - 1] + "…"
+
+
+def print_feedback(report: FeedbackReport) -> None:
+    window = f"last {report.days:g} days" if report.days is not None else "all time"
+    print(f"Feedback ({window}): {report.ratings} ratings")
+    if not report.flows:
+        print("  no ratings yet")
+    for flow in report.flows:
+        print(
+            f"\n{flow.flow}: {flow.ratings} ratings, {flow.up} up, {flow.down} down "
+            f"({flow.negative_share:.0%} negative), {flow.source}"
+        )
+        for item in flow.recent_negative:
+            print(f"  - {item.at or '?'}")
+            print(f"    question: {_one_line(item.question) or '(not found)'}")
+            print(f"    comment:  {_one_line(item.comment) or '(none)'}")
+
+
+def print_unanswered(report: UnansweredReport) -> None:
+    window = f"last {report.days:g} days" if report.days is not None else "all time"
+    print(f"Unanswered questions ({window}): {report.count}")
+    for flow in report.flows:
+        statuses = ", ".join(f"{k} {v}" for k, v in sorted(flow.by_status.items()))
+        print(f"\n{flow.flow}: {flow.count} ({statuses}), {flow.source}")
+        for question, count in flow.frequent:
+            if count > 1:
+                print(f"  x{count} {_one_line(question)}")
+        for item in flow.recent:
+            print(
+                f"  - {item.at or '?'} [{item.status}] {_one_line(item.question) or '(not found)'}"
+            )
+
+
+def _settings() -> Settings:
+    """Settings, with logs on stderr only so that --json output stays parseable."""
+    from chatbot.logs import configure_logging
+
+    settings = load_settings()
+    configure_logging(
+        settings.log_format, "WARNING" if settings.log_level == "INFO" else settings.log_level
+    )
+    return settings
+
+
+def _show(report: Any, args: argparse.Namespace, as_text: Callable[[Any], None]) -> int:
+    if args.json:
+        print(report.model_dump_json(indent=2))
+    else:
+        as_text(report)
+    return 0
+
+
+def cmd_feedback(args: argparse.Namespace) -> int:
+    report = asyncio.run(feedback_report(_settings(), days=args.days, recent=args.recent))
+    return _show(report, args, print_feedback)
+
+
+def cmd_unanswered(args: argparse.Namespace) -> int:
+    report = asyncio.run(unanswered_report(_settings(), days=args.days, recent=args.recent))
+    return _show(report, args, print_unanswered)
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    from chatbot.store.retention import purge_older_than
+
+    counts = asyncio.run(purge_older_than(_settings(), args.days))
+    print(
+        json.dumps(counts)
+        if args.json
+        else f"purged {counts['threads']} conversations idle for more than {args.days:g} days "
+        f"({counts['files']} files) and {counts['signals']} anonymous signals of citizens"
+    )
+    return 0
+
+
+def cmd_erase(args: argparse.Namespace) -> int:
+    from chatbot.store.retention import erase_user
+
+    counts = asyncio.run(erase_user(_settings(), args.user))
+    if args.json:
+        print(json.dumps(counts))
+    elif counts["users"] == 0 and counts["threads"] == 0:
+        print(f"no stored data for user {args.user!r}")
+    else:
+        print(
+            f"erased user {args.user!r}: {counts['threads']} conversations, {counts['files']} files"
+        )
+    return 0
+
+
+def _days(value: str) -> float:
+    days = float(value)
+    if days < 0:
+        raise argparse.ArgumentTypeError("must be >= 0")
+    return days
+
+
+def register(sub: Any, eval_sub: Any) -> None:
+    report = sub.add_parser("report", help="reports for editors (feedback, unanswered questions)")
+    report_sub = report.add_subparsers(title="reports")
+
+    feedback = report_sub.add_parser(
+        "feedback", help="ratings per flow and latest negative comments"
+    )
+    feedback.add_argument("--days", type=_days, help="only the last N days (default: all)")
+    feedback.add_argument("--recent", type=int, default=5, help="negative comments shown per flow")
+    feedback.add_argument("--json", action="store_true", help="print JSON")
+    feedback.set_defaults(func=cmd_feedback)
+
+    unanswered = report_sub.add_parser(
+        "unanswered", help="questions the assistant could not answer"
+    )
+    unanswered.add_argument("--days", type=_days, help="only the last N days (default: all)")
+    unanswered.add_argument("--recent", type=int, default=10, help="questions shown per flow")
+    unanswered.add_argument("--json", action="store_true", help="print JSON")
+    unanswered.set_defaults(func=cmd_unanswered)
+
+    data = sub.add_parser("data", help="retention and erasure of stored conversations (GDPR)")
+    data_sub = data.add_subparsers(title="data")
+    purge = data_sub.add_parser(
+        "purge",
+        help="delete conversations idle for more than N days and older anonymous signals",
+    )
+    purge.add_argument("--days", type=_days, required=True)
+    purge.add_argument("--json", action="store_true", help="print counts as JSON")
+    purge.set_defaults(func=cmd_purge)
+    erase = data_sub.add_parser("erase", help="delete a user and all their conversations")
+    erase.add_argument("user", help="the user's identifier (login)")
+    erase.add_argument("--json", action="store_true", help="print counts as JSON")
+    erase.set_defaults(func=cmd_erase)
