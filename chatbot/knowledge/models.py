@@ -48,15 +48,8 @@ class Source(BaseModel):
 
     @classmethod
     def of(cls, hit: Hit, n: int) -> Source:
-        return cls(
-            n=n,
-            id=hit.fiche_id,
-            title=hit.title,
-            heading=hit.heading,
-            anchor=hit.anchor,
-            url=hit.url,
-            audience=hit.audience,
-        )
+        shown = hit.model_dump(include={"title", "heading", "anchor", "url", "audience"})
+        return cls(n=n, id=hit.fiche_id, **shown)
 
 
 class SyncReport(BaseModel):
