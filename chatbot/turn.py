@@ -13,11 +13,13 @@ from collections.abc import AsyncIterator
 
 from pydantic import BaseModel, Field
 
-from chatbot.flows.nodes import TurnContext
+from chatbot.flows.state import TurnContext
 from chatbot.flows.status import Status
-from chatbot.guard import DEFAULT_REPLIES, normalise
+from chatbot.guard import normalise
+from chatbot.knowledge.models import Source
 from chatbot.logs import get_logger
 from chatbot.privacy import Pseudonymiser, masked_notice
+from chatbot.replies import reply
 from chatbot.services import Services
 
 log = get_logger("guichet.turn")
@@ -28,16 +30,6 @@ class Caller(BaseModel):
 
     user_id: str | None = None
     role: str = "citizen"
-
-
-class Source(BaseModel):
-    n: int
-    id: str
-    title: str
-    heading: str = ""
-    anchor: str = ""
-    url: str
-    audience: str = "public"
 
 
 class Token(BaseModel):
@@ -86,7 +78,7 @@ async def run_turn(
             thread_id=thread_id,
             flow=flow.name,
             status=Status.invalid_input,
-            answer=flow.replies.get(clean.problem) or DEFAULT_REPLIES[clean.problem],
+            answer=reply(flow, clean.problem),
             timings=timings,
         )
         return
@@ -146,7 +138,7 @@ async def run_turn(
         flow=flow.name,
         status=status,
         answer=privacy.repersonalise(final.get("answer", "")),
-        sources=[Source(**s) for s in final.get("sources", [])],
+        sources=list(final.get("sources", [])),
         masked=masked,
         notice=masked_notice(masked),
         degraded=final.get("degraded"),

@@ -9,9 +9,11 @@ import uuid
 from pathlib import Path
 
 import pytest
+from langgraph.checkpoint.serde import _msgpack as langgraph_msgpack
 
 from chatbot.flows.schema import load_flows, parse_flow
 from chatbot.flows.status import Status
+from chatbot.knowledge.models import Hit, Source
 from chatbot.privacy import Pseudonymiser
 from chatbot.services import FlowAccessError, Services
 from chatbot.turn import Caller, Token, TurnResult, ask, run_turn
@@ -263,6 +265,31 @@ async def test_follow_up_uses_the_previous_subject_across_a_restart(
     assert rewrite and "passeport" in str(rewrite[0].json["messages"]).lower()
 
 
+async def test_typed_hits_and_sources_survive_a_restart(
+    albert, kb_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The checkpoint restores Hit, Source and Status as themselves, even with LangGraph's
+    strict deserialiser (only the types the state declares are let through)."""
+    monkeypatch.setattr(langgraph_msgpack, "STRICT_MSGPACK_ENABLED", True)
+    settings = make_settings(tmp_path, albert, knowledge_dir=kb_dir)
+    thread = uuid.uuid4().hex
+    first = await Services.start(settings)
+    try:
+        one = await turn(first, "Comment faire une demande de passeport ?", thread=thread)
+    finally:
+        await first.aclose()
+    second = await Services.start(settings)
+    try:
+        state = await second.graphs["citizen"].aget_state({"configurable": {"thread_id": thread}})
+    finally:
+        await second.aclose()
+    values = state.values
+    assert values["hits"] and all(isinstance(h, Hit) for h in values["hits"])
+    assert values["sources"] == one.sources
+    assert all(isinstance(s, Source) for s in values["sources"])
+    assert values["status"] is Status.answered
+
+
 async def test_follow_up_offline_keeps_the_subject(offline: Services) -> None:
     thread = uuid.uuid4().hex
     await turn(offline, "Comment se pacser ?", thread=thread)
@@ -350,9 +377,10 @@ async def test_agents_fiches_only_through_the_helpdesk(services: Services, doubl
 
 
 async def test_memory_on_postgresql_survives_a_restart(
-    albert, kb_dir: Path, tmp_path: Path, postgres_url: str
+    albert, kb_dir: Path, tmp_path: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """At scale the checkpointer is PostgreSQL: the same follow-up works across instances."""
+    monkeypatch.setattr(langgraph_msgpack, "STRICT_MSGPACK_ENABLED", True)
     settings = make_settings(tmp_path, albert, knowledge_dir=kb_dir, postgres_url=postgres_url)
     thread = uuid.uuid4().hex
     first = await Services.start(settings)
@@ -369,6 +397,8 @@ async def test_memory_on_postgresql_survives_a_restart(
         await second.aclose()
     assert any(s.id == "passeport" for s in two.sources)
     assert len(state.values["history"]) == 4
+    assert all(isinstance(h, Hit) for h in state.values["hits"]) and state.values["hits"]
+    assert state.values["sources"] == two.sources
 
 
 async def test_tool_names_from_the_fiches_are_not_masked(services: Services, double) -> None:

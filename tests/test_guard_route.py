@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 
 from chatbot.guard import (
-    DEFAULT_REPLIES,
     Intent,
     classifier_messages,
     classify_intent,
     parse_classifier,
 )
 from chatbot.outbound import Outbound, published
+from chatbot.replies import DEFAULT_REPLIES
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -106,3 +106,35 @@ async def test_nothing_personal_is_stored_or_logged(conversation) -> None:
         if line.startswith("{"):
             event = json.loads(line)
             assert "question" not in event and "text" not in event
+
+
+async def test_the_analyser_runs_once_per_turn(albert, tmp_path, monkeypatch) -> None:
+    """spaCy and the recognizers run on the new message only: the steps send state text
+    (question, history, standalone) through ``mask_known``, with classifier and rewrite on."""
+    from chatbot.privacy import pseudonymise
+
+    runs: list[str] = []
+    real = pseudonymise.analyze
+
+    def counting(text: str, allow_list=()):
+        runs.append(text)
+        return real(text, allow_list)
+
+    monkeypatch.setattr(pseudonymise, "analyze", counting)
+    albert.reset()
+    services = await Services.start(make_settings(tmp_path, albert))
+    assert services.flows["citizen"].guard.classifier, "the classifier layer is on"
+    privacy, thread, per_turn = services.privacy(), uuid.uuid4().hex, []
+    try:
+        for text in TURNS:
+            before = len(runs)
+            result = await ask(services, text, thread_id=thread, privacy=privacy)
+            assert result.status == Status.answered
+            per_turn.append(len(runs) - before)
+    finally:
+        await services.aclose()
+    assert per_turn == [1, 1, 1]
+    sent = [r.json for r in albert.requests if r.json]
+    assert any("CLASSIFIER:" in str(body) for body in sent), "the classifier ran"
+    assert any("REWRITE:" in str(body) for body in sent), "the follow-up was rewritten"
+    assert any(body.get("stream") for body in sent), "the answer was generated"

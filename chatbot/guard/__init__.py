@@ -10,12 +10,10 @@ parse_classifier(answer) -> True when the model said "unsafe"
 from chatbot.guard.classifier import CLASSIFIER_PROMPT, classifier_messages, parse_classifier
 from chatbot.guard.intents import Intent, classify_intent
 from chatbot.guard.normalise import Normalised, normalise
-from chatbot.guard.replies import DEFAULT_REPLIES
 from chatbot.guard.rules import Verdict, check_input
 
 __all__ = [
     "CLASSIFIER_PROMPT",
-    "DEFAULT_REPLIES",
     "Intent",
     "Normalised",
     "Verdict",

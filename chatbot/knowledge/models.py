@@ -35,6 +35,23 @@ class Hit(BaseModel):
     score: float  # 0..1, higher is better
 
 
+class Source(BaseModel):
+    """A hit as listed under an answer: the number [n] the answer cites it by."""
+
+    n: int
+    id: str  # the fiche id
+    title: str
+    heading: str = ""
+    anchor: str = ""
+    url: str
+    audience: str = "public"
+
+    @classmethod
+    def of(cls, hit: Hit, n: int) -> Source:
+        shown = hit.model_dump(include={"title", "heading", "anchor", "url", "audience"})
+        return cls(n=n, id=hit.fiche_id, **shown)
+
+
 class SyncReport(BaseModel):
     """What one sync changed, counted in fiches (chunks embedded counted apart)."""
 

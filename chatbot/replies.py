@@ -1,10 +1,19 @@
-"""Canned French replies for the statuses the guard and the router end a turn with.
+"""Every French text a turn can end with, in one place: status replies (keyed by ``Status``),
+the other canned replies, and the introductions shown above cited excerpts.
 
-Flow files may override any of them; these are the defaults. Plain, warm, short French with
-vouvoiement. The distress reply carries the national numbers, all free and anonymous.
+Flow files may override any of them (``replies:`` in ``flows/<name>.yaml``, same keys); these
+are the defaults. Plain, warm, short French with vouvoiement. The distress reply carries the
+national numbers, all free and anonymous.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from chatbot.flows.status import Status
+
+if TYPE_CHECKING:
+    from chatbot.flows.schema import Flow
 
 DEFAULT_REPLIES: dict[str, str] = {
     "smalltalk_greeting": (
@@ -15,11 +24,11 @@ DEFAULT_REPLIES: dict[str, str] = {
     "smalltalk_thanks": (
         "Avec plaisir ! N'hésitez pas si vous avez une autre question sur vos démarches."
     ),
-    "handoff": (
+    Status.handoff: (
         "Je comprends que vous souhaitiez échanger avec une personne. "
         "Je ne peux pas vous mettre en relation moi-même, mais un conseiller peut vous aider."
     ),
-    "about": (
+    Status.about: (
         "Je suis un assistant conversationnel fondé sur l'intelligence artificielle : "
         "vous ne parlez pas à une personne. Je réponds à vos questions sur les démarches "
         "administratives à partir des fiches officielles de ce service, en citant mes sources. "
@@ -28,13 +37,13 @@ DEFAULT_REPLIES: dict[str, str] = {
         "Pour parler à une personne, demandez « un conseiller » ou contactez Allô Service Public "
         "au 39 39, ou un espace France Services près de chez vous."
     ),
-    "out_of_scope": (
+    Status.out_of_scope: (
         "Je suis là pour vous aider dans vos démarches administratives, "
         "et je ne peux pas répondre à cette demande. "
         "Posez-moi plutôt une question sur une démarche (papiers, aides, impôts, travail, "
         "logement ...)."
     ),
-    "distress": (
+    Status.distress: (
         "Ce que vous vivez compte, et vous n'êtes pas seul·e. "
         "Je suis un assistant automatique et je ne peux pas vous aider comme une personne le "
         "ferait, mais des professionnels peuvent vous écouter dès maintenant, gratuitement :\n"
@@ -45,12 +54,12 @@ DEFAULT_REPLIES: dict[str, str] = {
         "- si vous êtes sourd, malentendant ou ne pouvez pas parler : **114** par SMS.\n"
         "Si vous le pouvez, parlez-en aussi à une personne de confiance."
     ),
-    "refused_injection": (
+    Status.refused_injection: (
         "Je ne peux pas donner suite à ce message : il semble chercher à modifier mon "
         "fonctionnement. Je peux en revanche répondre à vos questions sur vos démarches "
         "administratives."
     ),
-    "refused_harmful": (
+    Status.refused_harmful: (
         "Je ne peux pas vous aider pour cette demande, car elle pourrait être illégale ou "
         "dangereuse. Si vous rencontrez une difficulté dans une démarche, je peux vous "
         "expliquer les solutions prévues, ou vous orienter vers un conseiller."
@@ -67,4 +76,39 @@ DEFAULT_REPLIES: dict[str, str] = {
         "Je n'arrive pas à lire votre message : il contient des caractères illisibles. "
         "Pourriez-vous le réécrire en texte simple ?"
     ),
+    Status.no_content: (
+        "Je n'ai pas trouvé d'information fiable sur ce sujet dans nos fiches, "
+        "et je préfère ne pas vous répondre au hasard."
+    ),
+    Status.backend_error: (
+        "Le service est momentanément indisponible. Veuillez réessayer dans quelques minutes."
+    ),
+    # Shown above excerpts, so nobody mistakes them for a generated answer.
+    "excerpts_no_model": (
+        "Voici les passages de nos fiches qui correspondent le mieux à votre question "
+        "(extraits cités tels quels ; aucune réponse n'a été rédigée par un modèle de langue)."
+    ),
+    "excerpts_backend_down": (
+        "Le service de rédaction des réponses ne répond pas pour le moment. "
+        "Voici les passages de nos fiches qui correspondent le mieux à votre question "
+        "(extraits cités tels quels)."
+    ),
+    "excerpts_unverified": (
+        "Je n'ai pas pu rédiger une réponse dont chaque point est vérifié dans nos fiches. "
+        "Voici les passages qui correspondent le mieux à votre question "
+        "(extraits cités tels quels)."
+    ),
 }
+
+
+def reply(flow: Flow, key: str) -> str:
+    """The flow's own wording for ``key`` if its file has one, else the default."""
+    return flow.replies.get(key) or DEFAULT_REPLIES[key]
+
+
+def contacts_text(flow: Flow) -> str:
+    """The flow's escalation contacts, as a list under a reply."""
+    lines = [
+        f"- **{c.name}** : {c.detail}" + (f" ({c.url})" if c.url else "") for c in flow.escalation
+    ]
+    return "Vous pouvez vous adresser à :\n" + "\n".join(lines)

@@ -1,0 +1,35 @@
+"""Step 1, guard: the injection and harm rules, then the optional model classifier."""
+
+from __future__ import annotations
+
+from langgraph.runtime import Runtime
+
+from chatbot.flows.state import TurnContext, TurnState
+from chatbot.flows.status import Status
+from chatbot.guard import check_input, classifier_messages, parse_classifier
+from chatbot.replies import reply
+
+
+async def guard(state: TurnState, runtime: Runtime[TurnContext]) -> TurnState:
+    ctx = runtime.context
+    verdict = check_input(state["question"])
+    if verdict.category == "injection":
+        return refused(ctx, Status.refused_injection, verdict.rule)
+    if verdict.category == "harmful":
+        return refused(ctx, Status.refused_harmful, verdict.rule)
+    if ctx.flow.guard.classifier and ctx.backend is not None:
+        answer = await ctx.backend.complete(
+            classifier_messages(ctx.privacy.mask_known(state["question"])), max_tokens=5
+        )
+        if parse_classifier(answer):
+            return refused(ctx, Status.refused_injection, "classifier")
+    return {}
+
+
+def rules_only(state: TurnState, runtime: Runtime[TurnContext], kind: str) -> TurnState:
+    """Fallback when the classifier is unavailable: the rules already ran, go on."""
+    return {}
+
+
+def refused(ctx: TurnContext, status: Status, rule: str | None) -> TurnState:
+    return {"status": status, "rule": rule, "answer": reply(ctx.flow, status)}

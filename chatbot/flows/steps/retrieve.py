@@ -1,0 +1,13 @@
+"""Step 4, retrieve: the knowledge this turn may read (audiences decided on the server)."""
+
+from __future__ import annotations
+
+from langgraph.runtime import Runtime
+
+from chatbot.flows.state import TurnContext, TurnState
+
+
+async def retrieve(state: TurnState, runtime: Runtime[TurnContext]) -> TurnState:
+    ctx = runtime.context
+    query = ctx.privacy.mask_known(state.get("standalone") or state["question"])
+    return {"hits": await ctx.kb.search(query, ctx.audiences, k=ctx.flow.retrieval.k)}
