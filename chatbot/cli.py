@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "chatbot.evaluate_answers",
     "chatbot.report",
     "chatbot.web.users_cli",
+    "chatbot.fake_albert.commands",
 ]
 
 
