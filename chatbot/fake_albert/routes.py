@@ -10,7 +10,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from functools import partial
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.applications import Starlette
@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from chatbot.fake_albert.controls import Controls
-from chatbot.fake_albert.faults import Cut, SSEResponse, forbidden
+from chatbot.fake_albert.faults import Cut, Fault, RecordedRequest, SSEResponse, forbidden
 from chatbot.fake_albert.model import MODELS, content_text, embed_text, overlap_score, tokens
 
 
@@ -73,6 +73,9 @@ class RerankOld(_Body):
     input: list[str]
 
 
+BodyT = TypeVar("BodyT", bound="ChatBody | EmbeddingsBody")
+
+
 def unprocessable(exc: ValidationError) -> Response:
     detail = [
         {
@@ -92,6 +95,21 @@ def check_model(model: str, expected: str) -> Response | None:
     if MODELS[model] != expected:
         return JSONResponse({"detail": f"Wrong model type, expected {expected}."}, status_code=422)
     return None
+
+
+async def accept(
+    controls: Controls, request: Request, schema: type[BodyT], kind: str
+) -> tuple[RecordedRequest, Fault | None, BodyT | Response]:
+    """Record the request, then apply a fault, auth, the body's schema and the model's type;
+    a response instead of a body ends the request."""
+    recorded, fault, early = await controls.prelude(request)
+    if early is not None:
+        return recorded, fault, early
+    try:
+        body = schema.model_validate(recorded.json)
+    except ValidationError as exc:
+        return recorded, fault, unprocessable(exc)
+    return recorded, fault, check_model(body.model, kind) or body
 
 
 # --- endpoints --------------------------------------------------------------------------------
@@ -119,15 +137,9 @@ async def list_models(controls: Controls, request: Request) -> Response:
 
 
 async def chat(controls: Controls, request: Request) -> Response:
-    recorded, fault, early = await controls.prelude(request)
-    if early is not None:
-        return early
-    try:
-        body = ChatBody.model_validate(recorded.json)
-    except ValidationError as exc:
-        return unprocessable(exc)
-    if (problem := check_model(body.model, "text-generation")) is not None:
-        return problem
+    recorded, fault, body = await accept(controls, request, ChatBody, "text-generation")
+    if isinstance(body, Response):
+        return body
 
     answer = controls.responder(recorded.json)
     prompt_tokens = sum(len(content_text(m.content).split()) for m in body.messages)
@@ -191,15 +203,9 @@ async def _chunks(
 
 
 async def embeddings(controls: Controls, request: Request) -> Response:
-    recorded, _fault, early = await controls.prelude(request)
-    if early is not None:
-        return early
-    try:
-        body = EmbeddingsBody.model_validate(recorded.json)
-    except ValidationError as exc:
-        return unprocessable(exc)
-    if (problem := check_model(body.model, "text-embeddings-inference")) is not None:
-        return problem
+    _, _, body = await accept(controls, request, EmbeddingsBody, "text-embeddings-inference")
+    if isinstance(body, Response):
+        return body
     texts = [body.input] if isinstance(body.input, str) else body.input
     data = []
     for index, text in enumerate(texts):
