@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "chatbot.evaluate_answers",
     "chatbot.store.commands",
     "chatbot.web.users_cli",
+    "chatbot.fake_albert.commands",
 ]
 
 

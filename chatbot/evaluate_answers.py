@@ -2,7 +2,7 @@
 
 Scores status correctness, citation validity and whether an expected fiche is cited. With a
 real backend, the model also judges faithfulness and relevance. With ``--double`` it runs
-against the Albert test double from ``tests/`` (offline, for CI and development).
+against the fake Albert of ``chatbot.fake_albert`` (offline, for CI and development).
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import argparse
 import asyncio
 import json
 import re
-import sys
 import uuid
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -52,7 +51,7 @@ def register(sub, eval_sub) -> None:
     parser = eval_sub.add_parser("answers", help="score turns of a question set through the flows")
     parser.add_argument("--set", type=Path, default=DEFAULT_SET, help="JSONL question set")
     parser.add_argument(
-        "--double", action="store_true", help="run against the Albert test double (offline)"
+        "--double", action="store_true", help="run against the fake Albert (offline)"
     )
     parser.add_argument("--limit", type=int, default=0, help="only the first N questions")
     parser.add_argument("--errors", action="store_true", help="list the wrong statuses")
@@ -68,10 +67,9 @@ def cmd_answers(args: argparse.Namespace) -> int:
     settings = load_settings()
     double = None
     if args.double:
-        sys.path.insert(0, str(ROOT))
-        from tests.albert_double import AlbertDouble
+        from chatbot.fake_albert import FakeAlbert
 
-        double = AlbertDouble().start()
+        double = FakeAlbert().start()
         settings = settings.model_copy(
             update={"backend_url": double.url, "data_dir": settings.data_dir / "eval-double"}
         )

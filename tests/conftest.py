@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.albert_double import AlbertDouble
+from chatbot.fake_albert import FakeAlbert
 from tests.netguard import guard
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,14 +34,14 @@ os.environ.setdefault("GUICHET_LOG_FORMAT", "json")
 
 
 @pytest.fixture(scope="session")
-def albert() -> Iterator[AlbertDouble]:
-    double = AlbertDouble().start()
+def albert() -> Iterator[FakeAlbert]:
+    double = FakeAlbert().start()
     yield double
     double.stop()
 
 
 @pytest.fixture
-def double(albert: AlbertDouble) -> Iterator[AlbertDouble]:
+def double(albert: FakeAlbert) -> Iterator[FakeAlbert]:
     """The session's double, with recorded requests and faults cleared for this test."""
     albert.reset()
     yield albert
@@ -91,7 +91,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def make_settings(tmp_path: Path, backend: AlbertDouble | None = None, **overrides: object):
+def make_settings(tmp_path: Path, backend: FakeAlbert | None = None, **overrides: object):
     from chatbot.settings import Settings
 
     values: dict[str, object] = {
@@ -172,9 +172,7 @@ class AppServer:
 
 
 @pytest.fixture(scope="session")
-def app_server(
-    albert: AlbertDouble, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[AppServer]:
+def app_server(albert: FakeAlbert, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     """The chat served against the Albert test double over real HTTP."""
     tmp = tmp_path_factory.mktemp("app")
     server = AppServer(

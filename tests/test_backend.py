@@ -1,4 +1,4 @@
-"""The backend client against the Albert test double, over real HTTP on loopback."""
+"""The backend client against the fake Albert, over real HTTP on loopback."""
 
 from __future__ import annotations
 
@@ -21,9 +21,9 @@ from chatbot.backend import (
     RateLimited,
     StreamInterrupted,
 )
+from chatbot.fake_albert import NO_SOURCE_ANSWER, FakeAlbert
 from chatbot.outbound import published
 from chatbot.settings import Settings, load_settings
-from tests.albert_double import NO_SOURCE_ANSWER, AlbertDouble
 
 SOURCES = published(
     "Réponds à partir des sources.\n<sources>\n"
@@ -45,7 +45,7 @@ def grounded_messages() -> list[dict]:
     return [{"role": "system", "content": SOURCES}, {"role": "user", "content": QUESTION}]
 
 
-def chat_requests(albert: AlbertDouble) -> int:
+def chat_requests(albert: FakeAlbert) -> int:
     return sum(1 for r in albert.requests if r.path == "/v1/chat/completions")
 
 
@@ -56,17 +56,17 @@ def closed_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def albert() -> Iterator[AlbertDouble]:
-    with AlbertDouble() as double:
+def albert() -> Iterator[FakeAlbert]:
+    with FakeAlbert() as double:
         yield double
 
 
 @pytest.fixture(autouse=True)
-def clean_double(albert: AlbertDouble) -> None:
+def clean_double(albert: FakeAlbert) -> None:
     albert.reset()
 
 
-def settings_for(albert: AlbertDouble, **overrides: object) -> Settings:
+def settings_for(albert: FakeAlbert, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "backend_url": albert.url,
         "api_key": albert.api_key,
@@ -81,7 +81,7 @@ def settings_for(albert: AlbertDouble, **overrides: object) -> Settings:
 
 
 @pytest.fixture
-async def backend(albert: AlbertDouble) -> AsyncIterator[Backend]:
+async def backend(albert: FakeAlbert) -> AsyncIterator[Backend]:
     client = Backend(settings_for(albert))
     yield client
     await client.aclose()
@@ -111,7 +111,7 @@ async def test_verify_accepts_the_default_models(backend: Backend) -> None:
     ],
 )
 async def test_verify_fails_in_one_clear_line(
-    albert: AlbertDouble, overrides: dict, expected: str
+    albert: FakeAlbert, overrides: dict, expected: str
 ) -> None:
     client = Backend(settings_for(albert, **overrides))
     try:
@@ -124,7 +124,7 @@ async def test_verify_fails_in_one_clear_line(
     assert "\n" not in message
 
 
-async def test_verify_ignores_the_rerank_model_when_rerank_is_off(albert: AlbertDouble) -> None:
+async def test_verify_ignores_the_rerank_model_when_rerank_is_off(albert: FakeAlbert) -> None:
     client = Backend(settings_for(albert, rerank_model="nope", use_rerank=False))
     try:
         await client.verify()
@@ -136,7 +136,7 @@ async def test_verify_ignores_the_rerank_model_when_rerank_is_off(albert: Albert
 
 
 async def test_complete_returns_an_answer_grounded_in_the_sources(
-    backend: Backend, albert: AlbertDouble
+    backend: Backend, albert: FakeAlbert
 ) -> None:
     answer = await backend.complete(grounded_messages())
     assert answer == GROUNDED
@@ -187,7 +187,7 @@ async def test_double_rewrites_a_follow_up_with_the_first_question(backend: Back
 
 
 async def test_stream_yields_several_deltas_and_reads_usage(
-    backend: Backend, albert: AlbertDouble
+    backend: Backend, albert: FakeAlbert
 ) -> None:
     stream = backend.stream_chat(grounded_messages())
     deltas = [delta async for delta in stream]
@@ -200,7 +200,7 @@ async def test_stream_yields_several_deltas_and_reads_usage(
     assert albert.requests[-1].json["stream"] is True
 
 
-async def test_a_custom_responder_replaces_the_default(albert: AlbertDouble) -> None:
+async def test_a_custom_responder_replaces_the_default(albert: FakeAlbert) -> None:
     previous = albert.responder
     albert.responder = lambda body: f"{len(body['messages'])} messages reçus"
     client = Backend(settings_for(albert))
@@ -214,7 +214,7 @@ async def test_a_custom_responder_replaces_the_default(albert: AlbertDouble) -> 
 # --- faults ------------------------------------------------------------------------------------
 
 
-async def test_refused_key_is_an_auth_error_and_not_retried(albert: AlbertDouble) -> None:
+async def test_refused_key_is_an_auth_error_and_not_retried(albert: FakeAlbert) -> None:
     client = Backend(settings_for(albert, api_key="wrong-key"))
     try:
         with pytest.raises(BackendAuthError) as caught:
@@ -226,7 +226,7 @@ async def test_refused_key_is_an_auth_error_and_not_retried(albert: AlbertDouble
     assert chat_requests(albert) == 1
 
 
-async def test_injected_403_is_an_auth_error(backend: Backend, albert: AlbertDouble) -> None:
+async def test_injected_403_is_an_auth_error(backend: Backend, albert: FakeAlbert) -> None:
     albert.inject("403")
     with pytest.raises(BackendAuthError):
         await backend.complete(grounded_messages())
@@ -234,7 +234,7 @@ async def test_injected_403_is_an_auth_error(backend: Backend, albert: AlbertDou
 
 
 async def test_unknown_model_is_model_not_found_and_not_retried(
-    backend: Backend, albert: AlbertDouble
+    backend: Backend, albert: FakeAlbert
 ) -> None:
     with pytest.raises(ModelNotFound) as caught:
         await backend.complete(grounded_messages(), model="albert-xxl")
@@ -243,7 +243,7 @@ async def test_unknown_model_is_model_not_found_and_not_retried(
 
 
 async def test_422_is_an_invalid_request_whose_message_hides_the_prompt(
-    backend: Backend, albert: AlbertDouble
+    backend: Backend, albert: FakeAlbert
 ) -> None:
     albert.inject("422")
     with pytest.raises(InvalidRequest) as caught:
@@ -254,7 +254,7 @@ async def test_422_is_an_invalid_request_whose_message_hides_the_prompt(
 
 
 async def test_real_validation_error_does_not_echo_the_prompt(
-    backend: Backend, albert: AlbertDouble
+    backend: Backend, albert: FakeAlbert
 ) -> None:
     # The double's 422 body echoes the whole request as FastAPI does; our message must not.
     with pytest.raises(InvalidRequest) as caught:
@@ -263,9 +263,7 @@ async def test_real_validation_error_does_not_echo_the_prompt(
     assert "passeport" not in str(caught.value).lower()
 
 
-async def test_429_exhausting_retries_is_rate_limited(
-    backend: Backend, albert: AlbertDouble
-) -> None:
+async def test_429_exhausting_retries_is_rate_limited(backend: Backend, albert: FakeAlbert) -> None:
     albert.inject("429", times=3, retry_after=0.05)
     with pytest.raises(RateLimited) as caught:
         await backend.complete(grounded_messages())
@@ -273,9 +271,7 @@ async def test_429_exhausting_retries_is_rate_limited(
     assert chat_requests(albert) == 3  # one try and max_retries=2 retries
 
 
-async def test_503_exhausting_retries_is_unavailable(
-    backend: Backend, albert: AlbertDouble
-) -> None:
+async def test_503_exhausting_retries_is_unavailable(backend: Backend, albert: FakeAlbert) -> None:
     albert.inject("503", times=5, retry_after=0.05)
     with pytest.raises(BackendUnavailable) as caught:
         await backend.embed([published("passeport")])
@@ -284,7 +280,7 @@ async def test_503_exhausting_retries_is_unavailable(
 
 
 async def test_one_429_is_retried_after_its_retry_after(
-    backend: Backend, albert: AlbertDouble
+    backend: Backend, albert: FakeAlbert
 ) -> None:
     albert.inject("429", retry_after=0.4)
     started = time.monotonic()
@@ -297,7 +293,7 @@ async def test_one_429_is_retried_after_its_retry_after(
 
 
 async def test_one_503_before_a_stream_is_retried_after_its_retry_after(
-    backend: Backend, albert: AlbertDouble
+    backend: Backend, albert: FakeAlbert
 ) -> None:
     albert.inject("503", retry_after=0.4)
     stream = backend.stream_chat(grounded_messages())
@@ -307,7 +303,7 @@ async def test_one_503_before_a_stream_is_retried_after_its_retry_after(
     assert requests[1].at - requests[0].at >= 0.4
 
 
-async def test_retry_after_is_capped_by_the_settings(albert: AlbertDouble) -> None:
+async def test_retry_after_is_capped_by_the_settings(albert: FakeAlbert) -> None:
     # The server asks for 60 s; the operator allows 0.1 s: the retry still happens.
     albert.inject("503", retry_after=60)
     client = Backend(settings_for(albert, retry_max_wait=0.1))
@@ -319,7 +315,7 @@ async def test_retry_after_is_capped_by_the_settings(albert: AlbertDouble) -> No
 
 
 async def test_504_html_page_from_a_proxy_is_a_timeout(
-    backend: Backend, albert: AlbertDouble
+    backend: Backend, albert: FakeAlbert
 ) -> None:
     albert.inject("504")
     with pytest.raises(BackendTimeout) as caught:
@@ -329,7 +325,7 @@ async def test_504_html_page_from_a_proxy_is_a_timeout(
     assert chat_requests(albert) == 1  # a gateway timeout already cost the user its wait
 
 
-async def test_closed_port_is_unreachable(albert: AlbertDouble) -> None:
+async def test_closed_port_is_unreachable(albert: FakeAlbert) -> None:
     client = Backend(settings_for(albert, backend_url=f"http://127.0.0.1:{closed_port()}/v1"))
     try:
         with pytest.raises(BackendUnreachable) as caught:
@@ -339,7 +335,7 @@ async def test_closed_port_is_unreachable(albert: AlbertDouble) -> None:
     assert caught.value.kind == "unreachable"
 
 
-async def test_slow_backend_is_a_client_side_timeout(albert: AlbertDouble) -> None:
+async def test_slow_backend_is_a_client_side_timeout(albert: FakeAlbert) -> None:
     albert.inject("slow", seconds=1.5)
     client = Backend(settings_for(albert, timeout=0.3))
     try:
@@ -352,7 +348,7 @@ async def test_slow_backend_is_a_client_side_timeout(albert: AlbertDouble) -> No
 
 
 async def test_stream_cut_after_text_is_interrupted_and_not_retried(
-    backend: Backend, albert: AlbertDouble
+    backend: Backend, albert: FakeAlbert
 ) -> None:
     albert.inject("cut", after=3)
     received: list[str] = []
@@ -365,9 +361,7 @@ async def test_stream_cut_after_text_is_interrupted_and_not_retried(
     assert chat_requests(albert) == 1
 
 
-async def test_stream_cut_before_any_text_is_retried(
-    backend: Backend, albert: AlbertDouble
-) -> None:
+async def test_stream_cut_before_any_text_is_retried(backend: Backend, albert: FakeAlbert) -> None:
     albert.inject("cut", after=0)
     stream = backend.stream_chat(grounded_messages())
     assert await stream.text() == GROUNDED
@@ -378,7 +372,7 @@ async def test_stream_cut_before_any_text_is_retried(
 
 
 async def test_embeddings_are_normalised_deterministic_and_meaningful(
-    backend: Backend, albert: AlbertDouble
+    backend: Backend, albert: FakeAlbert
 ) -> None:
     texts = [
         published("Renouveler son passeport"),
@@ -399,7 +393,7 @@ async def test_embeddings_are_normalised_deterministic_and_meaningful(
     assert albert.requests[-1].json["model"] == "embeddings-small"
 
 
-async def test_embeddings_are_sent_in_batches_of_64(backend: Backend, albert: AlbertDouble) -> None:
+async def test_embeddings_are_sent_in_batches_of_64(backend: Backend, albert: FakeAlbert) -> None:
     texts = [published(f"fiche numéro {i}") for i in range(130)]
     vectors = await backend.embed(texts)
     assert len(vectors) == 130
@@ -420,7 +414,7 @@ DOCUMENTS = [
 
 
 async def test_rerank_uses_the_newer_shape_and_sorts_by_score(
-    backend: Backend, albert: AlbertDouble
+    backend: Backend, albert: FakeAlbert
 ) -> None:
     results = await backend.rerank(published("prix du passeport adulte"), DOCUMENTS)
     assert [r.index for r in results] == [1, 2, 0]
@@ -436,7 +430,7 @@ async def test_rerank_top_n(backend: Backend) -> None:
 
 
 async def test_rerank_falls_back_to_the_older_shape_and_remembers_it(
-    backend: Backend, albert: AlbertDouble
+    backend: Backend, albert: FakeAlbert
 ) -> None:
     albert.rerank_shapes = {"old"}
     results = await backend.rerank(published("prix du passeport adulte"), DOCUMENTS)
@@ -461,7 +455,7 @@ async def test_rerank_unknown_model_is_model_not_found(backend: Backend) -> None
 
 
 async def test_plain_strings_are_refused_before_anything_is_sent(
-    backend: Backend, albert: AlbertDouble
+    backend: Backend, albert: FakeAlbert
 ) -> None:
     plain = [{"role": "user", "content": "Je suis Jean Dupont"}]
     with pytest.raises(TypeError):
@@ -482,7 +476,7 @@ async def test_plain_strings_are_refused_before_anything_is_sent(
 
 
 async def test_double_latency_and_token_pace_slow_the_answer_down(
-    backend: Backend, albert: AlbertDouble
+    backend: Backend, albert: FakeAlbert
 ) -> None:
     albert.latency = 0.2
     albert.tokens_per_second = 100

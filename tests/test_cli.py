@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from tests.conftest import OFFLINE_ENV, ROOT
@@ -106,3 +107,49 @@ def test_eval_answers_runs_against_the_double(tmp_path: Path) -> None:
     assert "backend: test double" in run.stdout
     overall = next(line for line in run.stdout.splitlines() if line.startswith("overall"))
     assert float(overall.split()[2]) >= 0.9
+
+
+def test_fake_albert_lets_an_integrator_try_the_model_path(tmp_path: Path) -> None:
+    import httpx
+
+    from tests.conftest import free_port
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/v1"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "chatbot.cli", "fake-albert", "--port", str(port)],
+        cwd=ROOT,
+        env={**os.environ, **OFFLINE_ENV},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert server.poll() is None, server.stdout.read() if server.stdout else ""
+            try:
+                models = httpx.get(url + "/models", headers={"Authorization": "Bearer test-key"})
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "the fake Albert did not start"
+                time.sleep(0.2)
+        assert {m["type"] for m in models.json()["data"]} >= {
+            "text-generation",
+            "text-embeddings-inference",
+        }
+        run = chatbot(
+            "ask",
+            "Comment obtenir un extrait de casier judiciaire ?",
+            "--json",
+            tmp=tmp_path,
+            env={"GUICHET_BACKEND_URL": url, "GUICHET_API_KEY": "test-key"},
+        )
+        assert run.returncode == 0, run.stderr[-2000:]
+        result = json.loads(run.stdout)
+        assert result["status"] == "answered"  # a model's answer, not excerpts
+        assert "[1]" in result["answer"] and result["sources"][0]["id"] == "casier-judiciaire"
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+    assert f"GUICHET_BACKEND_URL={url}" in (server.stdout.read() if server.stdout else "")

@@ -9,16 +9,16 @@ from pathlib import Path
 import structlog
 
 from chatbot.backend import Backend
+from chatbot.fake_albert import FakeAlbert
 from chatbot.knowledge import KnowledgeBase
 from chatbot.outbound import published
 from chatbot.settings import Settings
-from tests.albert_double import AlbertDouble
 
 FIXTURES = Path(__file__).parent / "fixtures" / "kb"
 PUBLIC = frozenset({"public"})
 
 
-def settings_for(tmp_path: Path, double: AlbertDouble) -> Settings:
+def settings_for(tmp_path: Path, double: FakeAlbert) -> Settings:
     shutil.copytree(FIXTURES / "good", tmp_path / "knowledge")
     return Settings(
         data_dir=tmp_path / "data",
@@ -33,7 +33,7 @@ def settings_for(tmp_path: Path, double: AlbertDouble) -> Settings:
 
 
 async def test_backend_embeddings_and_rerank_are_used_and_kept_apart(
-    tmp_path: Path, double: AlbertDouble
+    tmp_path: Path, double: FakeAlbert
 ) -> None:
     settings = settings_for(tmp_path, double)
     backend = Backend(settings)
@@ -63,7 +63,7 @@ async def test_backend_embeddings_and_rerank_are_used_and_kept_apart(
 
 
 async def test_search_falls_back_offline_when_the_backend_fails(
-    tmp_path: Path, double: AlbertDouble
+    tmp_path: Path, double: FakeAlbert
 ) -> None:
     settings = settings_for(tmp_path, double)
     backend = Backend(settings)

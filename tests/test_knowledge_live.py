@@ -8,17 +8,17 @@ import time
 import uuid
 from pathlib import Path
 
+from chatbot.fake_albert import FakeAlbert
 from chatbot.privacy import Pseudonymiser
 from chatbot.services import Services
 from chatbot.turn import ask
-from tests.albert_double import AlbertDouble
 from tests.conftest import make_settings
 
 FIXTURES = Path(__file__).parent / "fixtures" / "kb"
 
 
 async def test_an_edited_fiche_answers_without_a_restart(
-    tmp_path: Path, double: AlbertDouble
+    tmp_path: Path, double: FakeAlbert
 ) -> None:
     folder = tmp_path / "knowledge"
     shutil.copytree(FIXTURES / "good", folder)

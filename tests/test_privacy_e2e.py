@@ -95,6 +95,13 @@ async def test_the_user_sees_their_own_values(conversation) -> None:
     assert "masqu" in results[0].notice
 
 
+async def test_a_turn_logs_no_presidio_chatter(conversation) -> None:
+    _, _, logs = conversation
+    assert "turn_finished" in logs, "the logs were captured"
+    # Presidio said this at INFO on every message once Chainlit set the root logger to INFO.
+    assert "Fetching all recognizers" not in logs
+
+
 async def test_nothing_personal_is_stored_or_logged(conversation) -> None:
     settings, _, logs = conversation
     assert "turn_finished" in logs, "the logs were captured"

@@ -194,3 +194,23 @@ def test_mask_known_needs_no_analyser(monkeypatch: pytest.MonkeyPatch) -> None:
     # The same message scrubbed again (the data layer storing it) hits the session's cache.
     again = gate.clear("Je m'appelle Amandine Leroux, mon numéro est le 06 12 34 56 78.")
     assert "Leroux" not in str(again)
+
+
+def test_recognizers_are_built_once_however_many_gates(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chatbot.privacy import analyzer as module
+
+    built: list[object] = []
+    real = module.build_recognizers
+
+    def counting() -> list:
+        recognizers = real()
+        built.append(recognizers)
+        return recognizers
+
+    monkeypatch.setattr(module, "build_recognizers", counting)
+    monkeypatch.setattr(module, "_analyzer", None)  # as in a fresh process
+    for _ in range(2):  # two conversations, each with its own gate, two messages each
+        gate = Pseudonymiser()
+        assert "Dupont" not in str(gate.clear(TURN_1))
+        assert "06 12" not in str(gate.clear(TURN_2))
+    assert len(built) == 1

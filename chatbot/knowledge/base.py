@@ -23,6 +23,7 @@ from chatbot.knowledge.lexical import LexicalIndex
 from chatbot.knowledge.models import AUDIENCES, Chunk, Hit, Problem, SyncReport
 from chatbot.knowledge.store import Store, make_client
 from chatbot.knowledge.text import expand
+from chatbot.knowledge.watch import watch as watch_folder
 from chatbot.logs import get_logger, timed
 from chatbot.outbound import Outbound, published
 from chatbot.settings import Settings
@@ -350,9 +351,7 @@ class KnowledgeBase:
     # ---------------------------------------------------------------- watch
 
     async def watch(self, stop: asyncio.Event | None = None) -> None:
-        from chatbot.knowledge.watch import watch
-
-        await watch(self, stop)
+        await watch_folder(self.settings.knowledge_dir, self.sync, stop)
 
 
 def _match(coverage: float, similarity: float | None) -> float:

@@ -8,6 +8,7 @@ recognizer, whose tldextract dependency would try to download the public suffix 
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Iterable, Iterator
@@ -40,6 +41,11 @@ ENTITY_TYPES = (
 )  # fmt: skip
 
 _lock = threading.Lock()
+
+# Presidio logs "Fetching all recognizers for language fr" at INFO on every analyze() call
+# (AnalyzerEngine.get_supported_entities), and Chainlit's CLI turns the root logger to INFO:
+# one line per message, that says nothing. Its warnings still come through.
+logging.getLogger("presidio-analyzer").setLevel(logging.WARNING)
 
 
 class Entity(BaseModel):

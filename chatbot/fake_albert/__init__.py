@@ -1,0 +1,43 @@
+"""A fake Albert API: Guichet's backend test double, shipped so integrators can try Guichet
+with a model-like backend offline (``chatbot fake-albert --port 8090``).
+
+It speaks the OpenAI wire format plus Albert's extras (model ``type``, ``/v1/rerank`` in two
+shapes, FastAPI ``{"detail": ...}`` errors, a last stream chunk carrying ``usage``), records
+every request it receives, and injects the faults a real deployment shows (429, 503 with
+``Retry-After``, an nginx 504 HTML page, a stream cut mid-way, a slow answer ...).
+
+Usage::
+
+    with FakeAlbert() as albert:
+        settings = load_settings(backend_url=albert.url, api_key=albert.api_key)
+        albert.inject("503", times=1, retry_after=0.2)
+        ...
+        assert "Jean Dupont" not in " ".join(albert.sent_texts())
+
+The default responder builds its chat answer from the ``<sources>`` it was given, so a caller
+can tell a grounded answer from a canned one (see ``default_responder``). It is no language
+model: answers are the first sentences of the sources it was sent.
+"""
+
+from chatbot.fake_albert.faults import FAULTS, RecordedRequest
+from chatbot.fake_albert.model import (
+    EMBEDDING_DIMENSIONS,
+    MODELS,
+    NO_SOURCE_ANSWER,
+    default_responder,
+    embed_text,
+    overlap_score,
+)
+from chatbot.fake_albert.server import FakeAlbert
+
+__all__ = [
+    "EMBEDDING_DIMENSIONS",
+    "FAULTS",
+    "MODELS",
+    "NO_SOURCE_ANSWER",
+    "FakeAlbert",
+    "RecordedRequest",
+    "default_responder",
+    "embed_text",
+    "overlap_score",
+]
