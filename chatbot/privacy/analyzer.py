@@ -23,6 +23,7 @@ from presidio_analyzer import (
 from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
 from pydantic import BaseModel
 
+from chatbot.privacy.informal import build_informal_recognizers, normalise
 from chatbot.privacy.recognizers import (
     LANGUAGE,
     MIN_SCORE,
@@ -94,7 +95,7 @@ def _build_analyzer() -> AnalyzerEngine:
     )
     nlp_engine.load()
     registry = RecognizerRegistry(supported_languages=[LANGUAGE])
-    for recognizer in build_recognizers():
+    for recognizer in [*build_recognizers(), *build_informal_recognizers()]:
         registry.add_recognizer(recognizer)
     return AnalyzerEngine(
         registry=registry,
@@ -120,6 +121,8 @@ _PLACEHOLDER = re.compile(r"<\s*[A-Z_]+_\d+\s*>")
 _TRAILING = re.compile(
     r"(?:[\s,;:.()'’-]+|\b(?:de|du|des|la|le|les|et|à|a|l|d)\b)+$", re.IGNORECASE
 )
+# "M. PONS", "Mme KONÉ": after a title, a short word in capitals is a name, not an acronym.
+_AFTER_TITLE = re.compile(r"(?<![\w])(?:M\.|Mme|MME|Mlle|Mr|MR|Monsieur|Madame|monsieur|madame) $")
 _LEADING = re.compile(r"^(?:[\s,;:.()'’-]+|\b(?:de|du|des|et|à)\b)+", re.IGNORECASE)
 
 
@@ -143,7 +146,8 @@ def _outside_allowed(
         piece = text[s:e]
         lead = len(piece) - len(_LEADING.sub("", piece))
         s, e = s + lead, s + len(_TRAILING.sub("", piece))
-        if e > s and looks_like_name(text[s:e]) and (best is None or e - s > best[1] - best[0]):
+        plausible = looks_like_name(text[s:e]) or _AFTER_TITLE.search(text, 0, s) is not None
+        if e > s and plausible and (best is None or e - s > best[1] - best[0]):
             best = (s, e)
     return best
 
@@ -213,7 +217,7 @@ def analyze(text: str, allow_list: Iterable[str] = ()) -> list[Entity]:
         return []
     allow = allow_pattern(tuple(allow_list))
     entities: list[Entity] = []
-    for offset, piece in _pieces(text):
+    for offset, piece in _pieces(normalise(text)):
         results = get_analyzer().analyze(text=piece, language=LANGUAGE)
         for entity in resolve(piece, results, allow):
             entity.start += offset
@@ -228,7 +232,7 @@ def analyze_batch(
     """Like ``analyze`` over many texts, with spaCy's ``nlp.pipe`` batching the NER."""
     allow = allow_pattern(tuple(allow_list))
     batch = BatchAnalyzerEngine(analyzer_engine=get_analyzer())
-    texts = list(texts)
+    texts = [normalise(text) for text in texts]
     results = batch.analyze_iterator(texts, language=LANGUAGE, batch_size=batch_size)
     for text, found in zip(texts, results, strict=True):
         yield resolve(text, found, allow)
