@@ -154,7 +154,11 @@ class LexiconNameRecognizer(FrenchRecognizer):
                 continue
             end = tokens[i][1]
             # "c léa moreau", "c paul": the surname after, when there is one.
-            if i + 1 < len(tokens) and kinds[i + 1] in "SBU" and _adjacent(text, end, tokens[i + 1][0]):
+            if (
+                i + 1 < len(tokens)
+                and kinds[i + 1] in "SBU"
+                and _adjacent(text, end, tokens[i + 1][0])
+            ):
                 if kinds[i + 1] != "U" or tokens[i + 1][2][:1].isupper():
                     end = tokens[i + 1][1]
             found.append((tokens[i][0], end))
@@ -227,7 +231,9 @@ def _best_name(
 
 # --------------------------------------------------------------------------- e-mails
 
-_AT = r"(?:\s*(?:@|[(\[{]\s*(?:at|arr?obase|@)\s*[)\]}]|%40)\s*|\s+(?:at|arr?obase|a commercial)\s+)"
+_AT = (
+    r"(?:\s*(?:@|[(\[{]\s*(?:at|arr?obase|@)\s*[)\]}]|%40)\s*|\s+(?:at|arr?obase|a commercial)\s+)"
+)
 _DOT = r"(?:\s*(?:\.|[(\[{]\s*(?:dot|point)\s*[)\]}])\s*|\s+(?:dot|point)\s+)"
 _TLD = (
     r"(?:fr|com|net|org|eu|be|ch|lu|ca|io|info|biz|re|gp|mq|gf|yt|nc|pf|pm|de|es|it|pt|uk|"
@@ -299,7 +305,9 @@ def spelled_phones(text: str) -> Iterable[tuple[int, int]]:
             joined = word == "et" and count and index + 1 < len(words)
             if not (is_number or joined):
                 break
-            if index > start and not re.fullmatch(r"[\s\-]+", folded[words[index - 1][1] : words[index][0]]):
+            if index > start and not re.fullmatch(
+                r"[\s\-]+", folded[words[index - 1][1] : words[index][0]]
+            ):
                 break
             count += is_number
             index += 1

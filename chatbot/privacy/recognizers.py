@@ -308,7 +308,7 @@ def _is_capitalised(word: str) -> bool:
 
 
 def _name_tokens(
-    text: str, pos: int, *, allow_lower: bool, max_tokens: int = 4
+    text: str, pos: int, *, allow_lower: bool, max_tokens: int = 4, after_title: bool = False
 ) -> tuple[int, int] | None:
     """Span of the name starting at ``pos`` (after spaces), or None.
 
@@ -351,7 +351,13 @@ def _name_tokens(
             cursor = match.end()  # "Contact : Mme Durand": the title is not the name
             continue
         is_initial = len(bare) == 1 and word.endswith(".") and bare.isupper()
-        if lower in COMMON_WORDS and not (is_initial or (bare.isupper() and len(bare) > 1)):
+        # "M. Petit", "Mme Blanc": right after a title, a capitalised word is a surname.
+        surname_after_title = (
+            after_title and not tokens and _is_capitalised(bare) and lower not in STOP_WORDS
+        )
+        if lower in COMMON_WORDS and not (
+            is_initial or (bare.isupper() and len(bare) > 1) or surname_after_title
+        ):
             break
         if not (_is_capitalised(bare) or allow_lower):
             break
@@ -398,7 +404,9 @@ class TitleNameRecognizer(FrenchRecognizer):
                 "monsieur",
                 "mademoiselle",
             }
-            span = _name_tokens(text, match.end(), allow_lower=allow_lower, max_tokens=4)
+            span = _name_tokens(
+                text, match.end(), allow_lower=allow_lower, max_tokens=4, after_title=True
+            )
             if span:
                 yield span
 
