@@ -20,7 +20,12 @@ from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from chatbot.privacy.names import MORE_FIRST_NAMES, SURNAMES, WORD_NAMES
-from chatbot.privacy.recognizers import COMMON_WORDS, FrenchRecognizer, fold
+from chatbot.privacy.recognizers import (
+    COMMON_WORDS,
+    FrenchRecognizer,
+    SpacyPersonRecognizer,
+    fold,
+)
 from chatbot.privacy.terms import FIRST_NAMES
 
 # Spaces people paste or type on phones, turned into a plain space (one for one).
@@ -117,6 +122,8 @@ class LexiconNameRecognizer(FrenchRecognizer):
         kinds = [_kind(word) for _, _, word in tokens]
         spans = list(self._pairs(text, tokens, kinds))
         spans += self._cued(text, tokens, kinds)
+        # "collège Jean Moulin", "rue Victor Hugo": a person's name given to a place.
+        spans = [s for s in spans if not SpacyPersonRecognizer._names_a_place(text, s[0])]
         return [RecognizerResult("NOM", s, e, self.base_score) for s, e in sorted(set(spans))]
 
     @staticmethod
