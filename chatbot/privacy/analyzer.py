@@ -15,18 +15,16 @@ from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 import spacy
-from presidio_analyzer import (
-    AnalyzerEngine,
-    BatchAnalyzerEngine,
-    RecognizerRegistry,
-    RecognizerResult,
-)
+from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
 from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
 from pydantic import BaseModel
 
+from chatbot.privacy.informal import build_informal_recognizers, normalise
 from chatbot.privacy.recognizers import (
+    COMMON_WORDS,
     LANGUAGE,
     MIN_SCORE,
+    SpacyPersonRecognizer,
     build_recognizers,
     fold,
     looks_like_name,
@@ -100,7 +98,7 @@ def _build_analyzer() -> AnalyzerEngine:
     )
     nlp_engine.load()
     registry = RecognizerRegistry(supported_languages=[LANGUAGE])
-    for recognizer in build_recognizers():
+    for recognizer in [*build_recognizers(), *build_informal_recognizers()]:
         registry.add_recognizer(recognizer)
     return AnalyzerEngine(
         registry=registry,
@@ -126,6 +124,8 @@ _PLACEHOLDER = re.compile(r"<\s*[A-Z_]+_\d+\s*>")
 _TRAILING = re.compile(
     r"(?:[\s,;:.()'’-]+|\b(?:de|du|des|la|le|les|et|à|a|l|d)\b)+$", re.IGNORECASE
 )
+# "M. PONS", "Mme KONÉ": after a title, a short word in capitals is a name, not an acronym.
+_AFTER_TITLE = re.compile(r"(?<![\w])(?:M\.|Mme|MME|Mlle|Mr|MR|Monsieur|Madame|monsieur|madame) $")
 _LEADING = re.compile(r"^(?:[\s,;:.()'’-]+|\b(?:de|du|des|et|à)\b)+", re.IGNORECASE)
 
 
@@ -149,7 +149,8 @@ def _outside_allowed(
         piece = text[s:e]
         lead = len(piece) - len(_LEADING.sub("", piece))
         s, e = s + lead, s + len(_TRAILING.sub("", piece))
-        if e > s and looks_like_name(text[s:e]) and (best is None or e - s > best[1] - best[0]):
+        plausible = looks_like_name(text[s:e]) or _AFTER_TITLE.search(text, 0, s) is not None
+        if e > s and plausible and (best is None or e - s > best[1] - best[0]):
             best = (s, e)
     return best
 
@@ -213,15 +214,77 @@ def _pieces(text: str) -> Iterator[tuple[int, str]]:
     yield start, text[start:]
 
 
+# A capitalised word spaCy might call a person. Common words and short acronyms never
+# make a name on their own (see looks_like_name), so they do not call for the NER.
+_CAPITALISED = re.compile(r"(?<![\w])[A-ZÀ-Þ][^\W\d_]*(?:['’\-][^\W\d_]+)*")
+
+
+def _ner_needed(text: str, results: list[RecognizerResult], allow: re.Pattern[str]) -> bool:
+    """Whether spaCy may still find a person our own recognizers did not.
+
+    spaCy learnt names from edited text: its persons hold a capitalised word. When every
+    capitalised word is a common word, an acronym, an allow-listed term or already inside
+    an entity, the NER (most of the time per message) is skipped.
+    """
+    covered: list[tuple[int, int]] | None = None
+    for match in _CAPITALISED.finditer(text):
+        word = match.group(0)
+        if fold(word) in COMMON_WORDS or (word.isupper() and len(word) <= 4):
+            continue
+        if covered is None:
+            covered = _allowed_spans(text, allow)
+            covered += [(r.start, r.end) for r in results if r.score >= MIN_SCORE]
+        if not any(a <= match.start() and match.end() <= b for a, b in covered):
+            return True
+    return False
+
+
+def _analyze_pieces(
+    pieces: list[str], allow: re.Pattern[str], batch_size: int = 64
+) -> list[list[Entity]]:
+    """Our recognizers on each piece; spaCy's NER only on the pieces that may need it."""
+    analyzer = get_analyzer()
+    engine = analyzer.nlp_engine
+    assert isinstance(engine, SpacyNlpEngine)
+    nlp = engine.nlp[LANGUAGE]
+    docs = [nlp.make_doc(piece) for piece in pieces]
+    found: list[list[RecognizerResult]] = []
+    needed: list[int] = []
+    for index, (piece, doc) in enumerate(zip(pieces, docs, strict=True)):
+        artifacts = engine._doc_to_nlp_artifact(doc, LANGUAGE)
+        results = analyzer.analyze(text=piece, language=LANGUAGE, nlp_artifacts=artifacts)
+        found.append(results)
+        if _ner_needed(piece, results, allow):
+            needed.append(index)
+    if needed:
+        person = _person_recognizer()
+        tagged = [docs[i] for i in needed]
+        for _, component in nlp.pipeline:
+            tagged = list(component.pipe(tagged, batch_size=batch_size))
+        for index, doc in zip(needed, tagged, strict=True):
+            artifacts = engine._doc_to_nlp_artifact(doc, LANGUAGE)
+            found[index].extend(person.analyze(pieces[index], ["NOM"], artifacts))
+    return [resolve(piece, results, allow) for piece, results in zip(pieces, found, strict=True)]
+
+
+def _person_recognizer() -> SpacyPersonRecognizer:
+    for recognizer in get_analyzer().registry.recognizers:
+        if isinstance(recognizer, SpacyPersonRecognizer):
+            return recognizer
+    raise LookupError("the spaCy person recognizer is not registered")
+
+
 def analyze(text: str, allow_list: Iterable[str] = ()) -> list[Entity]:
     """Personal data in ``text`` as entities of our vocabulary, in reading order."""
     if not text.strip():
         return []
     allow = allow_pattern(tuple(allow_list))
+    located = list(_pieces(normalise(text)))
     entities: list[Entity] = []
-    for offset, piece in _pieces(text):
-        results = get_analyzer().analyze(text=piece, language=LANGUAGE)
-        for entity in resolve(piece, results, allow):
+    for (offset, _), found in zip(
+        located, _analyze_pieces([p for _, p in located], allow), strict=True
+    ):
+        for entity in found:
             entity.start += offset
             entity.end += offset
             entities.append(entity)
@@ -231,10 +294,13 @@ def analyze(text: str, allow_list: Iterable[str] = ()) -> list[Entity]:
 def analyze_batch(
     texts: Iterable[str], allow_list: Iterable[str] = (), batch_size: int = 64
 ) -> Iterator[list[Entity]]:
-    """Like ``analyze`` over many texts, with spaCy's ``nlp.pipe`` batching the NER."""
+    """Like ``analyze`` over many texts, with spaCy's NER batched over those needing it."""
     allow = allow_pattern(tuple(allow_list))
-    batch = BatchAnalyzerEngine(analyzer_engine=get_analyzer())
     texts = list(texts)
-    results = batch.analyze_iterator(texts, language=LANGUAGE, batch_size=batch_size)
-    for text, found in zip(texts, results, strict=True):
-        yield resolve(text, found, allow)
+    for start in range(0, len(texts), batch_size):
+        block = texts[start : start + batch_size]
+        if all(len(text) <= CHUNK_CHARS for text in block):
+            yield from _analyze_pieces([normalise(t) for t in block], allow, batch_size)
+        else:
+            for text in block:
+                yield analyze(text, allow_list)

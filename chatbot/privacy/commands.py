@@ -25,7 +25,12 @@ def register(sub: Any, eval_sub: Any) -> None:
     scrub.set_defaults(func=cmd_scrub)
 
     evaluate = eval_sub.add_parser("privacy", help="precision/recall of the privacy gate")
-    evaluate.add_argument("--set", dest="path", help="dev set (default tests/eval/privacy.jsonl)")
+    evaluate.add_argument(
+        "--set",
+        dest="path",
+        help="one dev set (default: the formal tests/eval/privacy.jsonl and the informal "
+        "tests/eval/privacy-informal.jsonl, reported separately)",
+    )
     evaluate.add_argument("--errors", action="store_true", help="list misses and false alarms")
     evaluate.set_defaults(func=cmd_eval)
 

@@ -16,6 +16,9 @@ from pydantic import BaseModel, Field
 from chatbot.settings import ROOT
 
 DEFAULT_SET = ROOT / "tests" / "eval" / "privacy.jsonl"
+# Messages as people type them on a phone, and disguised forms, written by an outsider.
+INFORMAL_SET = ROOT / "tests" / "eval" / "privacy-informal.jsonl"
+DEFAULT_SETS = (("formal", DEFAULT_SET), ("informal", INFORMAL_SET))
 CHECKSUMMED = ("NIR", "IBAN", "FISCAL", "SIRET", "SIREN", "CB", "TEL", "EMAIL")
 NAMES_ADDRESSES = ("NOM", "ADRESSE")
 
@@ -42,6 +45,12 @@ class Report(BaseModel):
     survival_terms: int
     targets: list[tuple[str, float, float, bool]]
     errors: list[str]
+
+    @property
+    def precision(self) -> float:
+        predicted = sum(int(row["predicted"]) for row in self.per_type.values())
+        correct = sum(row["precision"] * int(row["predicted"]) for row in self.per_type.values())
+        return correct / predicted if predicted else 1.0
 
     @property
     def passed(self) -> bool:
@@ -143,8 +152,8 @@ def _ratio(num: int, den: int) -> float:
     return num / den if den else 1.0
 
 
-def print_report(report: Report, show_errors: bool = False) -> None:
-    print(f"Privacy gate evaluation: {report.examples} messages")
+def print_report(report: Report, show_errors: bool = False, title: str = "") -> None:
+    print(f"Privacy gate evaluation{title}: {report.examples} messages")
     print(f"{'type':<16}{'gold':>6}{'pred':>6}{'precision':>11}{'recall':>9}")
     for entity_type, row in report.per_type.items():
         print(
@@ -152,6 +161,7 @@ def print_report(report: Report, show_errors: bool = False) -> None:
             f"{row['precision']:>11.3f}{row['recall']:>9.3f}"
         )
     print(f"overall recall (right type):        {report.overall_recall:.3f}")
+    print(f"overall precision:                  {report.precision:.3f}")
     print(f"overall recall (masked, any type):  {report.masked_recall:.3f}")
     print(
         f"must-survive terms kept:            {report.survival:.3f} ({report.survival_terms} terms)"
@@ -166,10 +176,16 @@ def print_report(report: Report, show_errors: bool = False) -> None:
 
 
 def run(path: str | None = None, show_errors: bool = False) -> int:
-    examples = load_set(Path(path) if path else DEFAULT_SET)
-    report = evaluate(examples)
-    print_report(report, show_errors)
-    return 0 if report.passed else 1
+    """One set with ``path``; otherwise the formal and the informal sets, reported apart."""
+    sets = [("", Path(path))] if path else [(n, p) for n, p in DEFAULT_SETS if p.exists()]
+    passed = True
+    for number, (title, set_path) in enumerate(sets):
+        if number:
+            print()
+        report = evaluate(load_set(set_path))
+        print_report(report, show_errors, f" ({title}, {set_path.name})" if title else "")
+        passed = passed and report.passed
+    return 0 if passed else 1
 
 
 if __name__ == "__main__":  # for quick runs: python -m chatbot.privacy.evaluate

@@ -18,6 +18,7 @@ from chatbot.logs import get_logger
 from chatbot.outbound import Outbound, _clear
 from chatbot.privacy.analyzer import ENTITY_TYPES, Entity, analyze
 from chatbot.privacy.checksums import compact
+from chatbot.privacy.informal import normalise
 
 log = get_logger("chatbot.privacy")
 
@@ -52,6 +53,32 @@ def _key(entity_type: str, value: str) -> tuple[str, str]:
     return entity_type, " ".join(value.casefold().split())
 
 
+# A phone number typed over two messages: "mon numéro c'est 06 12 34", then "56 78".
+_TAIL = re.compile(r"(?<![\w+])((?:\+33|0033|0)\s?\d(?:[ .\-/]?\d){0,7})[\s.,;!?]*$")
+_HEAD = re.compile(r"^\s*(\d(?:[ .\-/]?\d){0,8})(?![ .\-/]?\d)")
+_PHONE_CUE = re.compile(r"(?i:t[ée]l|num[ée]ro|num|portable|mobile|joindre|appel|06|07)")
+
+
+def _digits(value: str) -> str:
+    digits = re.sub(r"\D", "", value)
+    return (
+        "0" + digits[4:]
+        if digits.startswith("0033")
+        else ("0" + digits[2:] if value.lstrip().startswith("+33") else digits)
+    )
+
+
+def _unfinished_phone(text: str, entities: list[Entity]) -> tuple[str, tuple[int, int]] | None:
+    """Digits of a phone number cut short at the end of a message, and their span."""
+    match = _TAIL.search(text)
+    if match is None or any(e.start < match.end(1) and match.start(1) < e.end for e in entities):
+        return None
+    digits = _digits(match.group(1))
+    if not 2 <= len(digits) < 10 or digits[1:2] in ("", "8"):
+        return None
+    return digits, match.span(1)
+
+
 # Recently scrubbed texts per conversation: the same message seen twice (the turn, then the
 # data layer storing it) costs one NER run, not two.
 _RECENT = 8
@@ -71,6 +98,8 @@ class Pseudonymiser:
         self._counts: Counter[str] = Counter()
         self._recent: OrderedDict[str, Scrubbed] = OrderedDict()
         self.masked_types: set[str] = set()
+        # Unfinished phone digits at the end of the last message: memory only, never stored.
+        self._phone_tail = ""
 
     def __repr__(self) -> str:  # never show the mapping, even in a traceback or debugger
         return f"Pseudonymiser(placeholders={len(self._values)})"
@@ -105,11 +134,34 @@ class Pseudonymiser:
         if cached is not None:
             self._recent.move_to_end(text)
             return cached
-        scrubbed = self.apply(text, analyze(text, self.allow_list))
+        entities = self._split_phone(text, analyze(text, self.allow_list))
+        scrubbed = self.apply(text, entities)
         self._recent[text] = scrubbed
         while len(self._recent) > _RECENT:
             self._recent.popitem(last=False)
         return scrubbed
+
+    def _split_phone(self, text: str, entities: list[Entity]) -> list[Entity]:
+        """Mask a phone number typed over two messages, in both halves' messages.
+
+        The end of the first half is masked when a phone cue precedes it ("mon numéro
+        c'est 06 12 34"); the start of the next message is masked when its digits complete
+        the number ("56 78").
+        """
+        norm = normalise(text)
+        tail, self._phone_tail = self._phone_tail, ""
+        head = _HEAD.match(norm) if tail else None
+        if head and len(tail) + len(re.sub(r"\D", "", head.group(1))) == 10:
+            span = head.span(1)
+            if not any(e.start < span[1] and span[0] < e.end for e in entities):
+                entities = [*entities, Entity(type="TEL", start=span[0], end=span[1], score=0.8)]
+        unfinished = _unfinished_phone(norm, entities)
+        if unfinished is not None:
+            self._phone_tail, (start, end) = unfinished
+            before = norm[max(0, start - 40) : start]
+            if len(self._phone_tail) >= 4 and _PHONE_CUE.search(before):
+                entities = [*entities, Entity(type="TEL", start=start, end=end, score=0.6)]
+        return sorted(entities, key=lambda e: e.start)
 
     def clear(self, text: str) -> Outbound:
         """New text as it may leave the app (runs the analyser; see ``mask_known``)."""

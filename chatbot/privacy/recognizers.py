@@ -144,6 +144,9 @@ _E = r"(?![ .\-\u00a0\u202f]?\d)(?!\w)"
 _S = r"[ .\-\u00a0\u202f]?"  # copy-pasted numbers often hold no-break spaces
 
 
+_IBAN_SEP = " -\u00a0\u202f"
+
+
 class IbanRecognizer(FrenchRecognizer):
     """IBAN: the country gives the length, so the scan stops exactly at the last character."""
 
@@ -160,9 +163,12 @@ class IbanRecognizer(FrenchRecognizer):
                 if char.isascii() and char.isalnum():
                     count += 1
                     end = pos + 1
-                elif char in " -\u00a0\u202f" and pos + 1 < len(text) and text[pos + 1].isalnum():
-                    if text[pos - 1] in " -\u00a0\u202f":
+                elif char in _IBAN_SEP:
+                    # One or two separators ("FR76  1027") between groups, never more.
+                    gap = 1 + (pos + 1 < len(text) and text[pos + 1] in _IBAN_SEP)
+                    if pos + gap >= len(text) or not text[pos + gap].isalnum():
                         break
+                    pos += gap - 1
                 else:
                     break
                 pos += 1
@@ -184,7 +190,8 @@ def _phone_ok(value: str) -> bool:
 
 # Street types citizens and agents write, with common abbreviations.
 STREET_TYPES = (
-    "rue|avenue|av\\.?|ave|boulevard|bd|bld|blvd|place|pl\\.|impasse|imp\\.?|allée|allee|"
+    "rue|r\\.|avenue|av\\.?|ave|boulevard|bd\\.?|bld\\.?|blvd|bvd\\.?|place|pl\\.|impasse|imp\\.?|"
+    "allée|allee|all\\.|"
     "allées|chemin|ch\\.|chem\\.?|route|rte|quai|cours|square|sq\\.?|passage|résidence|"
     "residence|rés\\.?|lotissement|lot\\.|lieu-dit|lieu dit|cité|cite|voie|sentier|"
     "rond-point|esplanade|promenade|hameau|faubourg|fbg|montée|montee|parvis|villa|"
@@ -227,6 +234,8 @@ COMMON_WORDS = frozenset(
     préfet préfète prefet prefete maire directeur directrice président présidente juge
     ministre député députée sénateur sénatrice procureur procureure commissaire médiateur
     médiatrice défenseur secrétaire chef cheffe responsable adjoint adjointe greffier
+    passeport passport permis titre séjour sejour naissance alloc allocs identifiant iban rib
+    at arobase arrobase point dot gmail hotmail orange free sfr wanadoo laposte
     veuillez pourriez pouvez objet pièce pièces jointe jointes ci-joint ci-jointe urgent
     urgence attention important rappel relance réclamation recours
     est-ce a-t-il a-t-elle peut-il peut-elle doit-il doit-elle
@@ -299,7 +308,7 @@ def _is_capitalised(word: str) -> bool:
 
 
 def _name_tokens(
-    text: str, pos: int, *, allow_lower: bool, max_tokens: int = 4
+    text: str, pos: int, *, allow_lower: bool, max_tokens: int = 4, after_title: bool = False
 ) -> tuple[int, int] | None:
     """Span of the name starting at ``pos`` (after spaces), or None.
 
@@ -335,13 +344,20 @@ def _name_tokens(
                 cursor = match.end()
                 continue
             break
-        if _ELIDED.match(lower) or _VERB_PRONOUN.search(lower):
+        glued_name = re.match(r"[ND]['’][A-ZÀ-Þ]", word) is not None  # N'Diaye, D'Almeida
+        if (_ELIDED.match(lower) and not glued_name) or _VERB_PRONOUN.search(lower):
             break
         if not tokens and lower in _TITLE_WORDS:
             cursor = match.end()  # "Contact : Mme Durand": the title is not the name
             continue
         is_initial = len(bare) == 1 and word.endswith(".") and bare.isupper()
-        if lower in COMMON_WORDS and not (is_initial or (bare.isupper() and len(bare) > 1)):
+        # "M. Petit", "Mme Blanc": right after a title, a capitalised word is a surname.
+        surname_after_title = (
+            after_title and not tokens and _is_capitalised(bare) and lower not in STOP_WORDS
+        )
+        if lower in COMMON_WORDS and not (
+            is_initial or (bare.isupper() and len(bare) > 1) or surname_after_title
+        ):
             break
         if not (_is_capitalised(bare) or allow_lower):
             break
@@ -388,7 +404,9 @@ class TitleNameRecognizer(FrenchRecognizer):
                 "monsieur",
                 "mademoiselle",
             }
-            span = _name_tokens(text, match.end(), allow_lower=allow_lower, max_tokens=4)
+            span = _name_tokens(
+                text, match.end(), allow_lower=allow_lower, max_tokens=4, after_title=True
+            )
             if span:
                 yield span
 
@@ -530,7 +548,8 @@ _PLACE_BEFORE = re.compile(
     r"|passage|residence|cite|lycee|college|ecole|groupe scolaire|hopital|chu|clinique|centre"
     r"|stade|gymnase|mediatheque|bibliotheque|universite|campus|salle|espace|maison|pont|parc"
     r"|station|gare|metro|fondation|institut|musee|theatre|prix|loi|reforme|plan|dispositif"
-    r"|amendement|rapport|circulaire)(?: (?:de|du|des|la|le|d'|l'))?$"
+    r"|amendement|rapport|circulaire|caf|cpam|mairie|prefecture|sous-prefecture|ville|commune"
+    r"|agence|urssaf|msa|tribunal|centre des impots|carsat)(?: (?:de|du|des|la|le|d'|l'))?$"
 )
 
 
@@ -746,11 +765,12 @@ class BirthDateRecognizer(FrenchRecognizer):
     def __init__(self) -> None:
         date = (
             rf"\d{{1,2}}(?:er)?[/.\- ]\d{{1,2}}[/.\- ]\d{{2,4}}"
-            rf"|\d{{1,2}}(?:er)?\s+(?:{self.MONTHS})\s+\d{{4}}"
+            rf"|\d{{1,2}}(?:er)?\s+(?:{self.MONTHS})\s+(?:\d{{4}}|\d{{2}}(?![\d:h]))"
             rf"|\d{{4}}-\d{{2}}-\d{{2}}"
         )
         cue = (
-            r"n[ée]+s?(?:\(e\))?\s+le\s*:?|date\s+de\s+naissance\s*(?::|est|c'est|=|le)?"
+            r"n[ée]+s?(?:\(e\))?\s+le\s*:?"
+            r"|(?:date|jour)\s+de\s+naissance(?:\s*(?::|est|c['’ ]?est|cest|c|=|le|au|du))*"
             r"|ddn\s*:?|naissance\s*:|n[ée]+\s*:|anniversaire\s*:?|n[ée]+\s+en\s+date\s+du"
         )
         super().__init__(
@@ -788,6 +808,10 @@ CAF_CONTEXT = (
     "numéro d'allocataire",
     "n° allocataire",
     "num allocataire",
+    "alloc",
+    "allocation",
+    "allocations",
+    "allocs",
 )
 FT_CONTEXT = (
     "france travail",
@@ -934,7 +958,7 @@ def build_recognizers() -> list[EntityRecognizer]:
         ),
         FrenchRecognizer(
             "PASSEPORT",
-            [Rule(r"(?<![\w])\d{2}[A-Z]{2}\d{5}(?![\w])")],
+            [Rule(r"(?<![\w])\d{2} ?[A-Z]{2} ?\d{5}(?![\w])")],
             context=("passeport", "passport"),
             require_context=True,
             score=0.85,
@@ -971,7 +995,10 @@ def build_recognizers() -> list[EntityRecognizer]:
         ),
         FrenchRecognizer(
             "FRANCE_TRAVAIL",
-            [Rule(r"(?<![\w])(?:\d{7}[A-Z]|\d{7,8})(?![\w])")],
+            [
+                Rule(r"(?<![\w])(?:\d{7}[A-Z]|\d{7,8})(?![\w])"),
+                Rule(r"(?<![\w])\d{7} [A-Z](?![\w'’])", 0),  # "5126638 S"
+            ],
             context=FT_CONTEXT,
             require_context=True,
             score=0.8,

@@ -136,4 +136,13 @@ def builtin_allow_list() -> list[str]:
     return terms
 
 
-FIRST_NAME_SET: frozenset[str] = frozenset(FIRST_NAMES.split())
+def _first_names() -> frozenset[str]:
+    from chatbot.privacy.names import MORE_FIRST_NAMES, WORD_NAMES
+
+    # Names that are everyday words ("aimé", "fleur") need more than a weak cue.
+    return frozenset(FIRST_NAMES.split()) | (
+        frozenset(MORE_FIRST_NAMES.split()) - frozenset(WORD_NAMES.split())
+    )
+
+
+FIRST_NAME_SET: frozenset[str] = _first_names()

@@ -1,0 +1,119 @@
+"""Personal data as people type it on a phone, and its disguised forms: each form is masked
+in a sentence, while words that only look like names, service numbers, dates and amounts
+survive. A phone number typed over two messages is masked in both."""
+
+from __future__ import annotations
+
+import pytest
+
+from chatbot.privacy import Pseudonymiser, analyze
+from chatbot.privacy.evaluate import run
+from chatbot.privacy.informal import normalise
+
+
+def found(text: str) -> list[tuple[str, str]]:
+    return [(e.type, text[e.start : e.end]) for e in analyze(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # names in lower case, surname first, signed, bare surname after a cue
+        ("bjr c paul moreau jai perdu ma carte vitale", ("NOM", "paul moreau")),
+        ("moreau paul, je voudrais un rdv svp", ("NOM", "moreau paul")),
+        ("le dossier de youssef da silva est bloqué", ("NOM", "youssef da silva")),
+        ("n'diaye jean-claude, allocataire depuis 2019", ("NOM", "n'diaye jean-claude")),
+        ("Merci de votre aide.\nMARTIN Jean", ("NOM", "MARTIN Jean")),
+        ("Cordialement, mme Lefèvre", ("NOM", "Lefèvre")),
+        ("Durand m'a dit que mon dossier était complet", ("NOM", "Durand")),
+        ("mon conseiller M. Petit ne répond plus", ("NOM", "Petit")),
+        ("Bien à vous, M. PONS", ("NOM", "PONS")),
+        ("Mme DURAND épouse TRAORÉ demande une pension", ("NOM", "TRAORÉ")),
+        ("c léa, je vous écris pour ma mère", ("NOM", "léa")),
+        ("mon fils lucas a 12 ans", ("NOM", "lucas")),
+        # e-mails spelled out, spaced, disguised: the whole span
+        (
+            "mail : jean point dupont arobase gmail point com merci",
+            ("EMAIL", "jean point dupont arobase gmail point com"),
+        ),
+        ("écrivez à g.lemaire @ sfr . fr svp", ("EMAIL", "g.lemaire @ sfr . fr")),
+        ("mon mail jean.dupont at free.fr", ("EMAIL", "jean.dupont at free.fr")),
+        ("contact x_y(at)icloud.com", ("EMAIL", "x_y(at)icloud.com")),
+        ("c paul.roux[at]wanadoo[dot]fr", ("EMAIL", "paul.roux[at]wanadoo[dot]fr")),
+        ("mail jean_kerbrat%40laposte.net", ("EMAIL", "jean_kerbrat%40laposte.net")),
+        # phones: any one separator, digits one at a time, in words, other scripts
+        ("tel 07/05/45/75/98 merci", ("TEL", "07/05/45/75/98")),
+        ("rappelez moi 0 6 2 9 8 3 6 5 2 0", ("TEL", "0 6 2 9 8 3 6 5 2 0")),
+        ("mon portable 06 654 280 38", ("TEL", "06 654 280 38")),
+        ("tel +33 (0)6 49 54 65 67", ("TEL", "+33 (0)6 49 54 65 67")),
+        (
+            "tel zéro six douze trente-quatre cinquante-six soixante-dix-huit merci",
+            ("TEL", "zéro six douze trente-quatre cinquante-six soixante-dix-huit"),
+        ),
+        ("mon numero ٠٧٦٦٨٤١٧٩٣ merci", ("TEL", "٠٧٦٦٨٤١٧٩٣")),
+        ("mon numero ۰۶ ۰۲ ۲۵ ۵۳ ۱۵", ("TEL", "۰۶ ۰۲ ۲۵ ۵۳ ۱۵")),
+        ("tel ０７ ７７ ８９ １８ ５８", ("TEL", "０７ ７７ ８９ １８ ５８")),
+        # identifiers with odd spacing or in SMS context
+        ("mon nir 1-85-05-78-006-084-36", ("NIR", "1-85-05-78-006-084-36")),
+        ("rib FR76  1027 8464  13682033 7527785", ("IBAN", "FR76  1027 8464  13682033 7527785")),
+        ("mon num alloc c 5741702 c normal ?", ("CAF", "5741702")),
+        ("inscrit a France Travail sous le numero 5126638 S", ("FRANCE_TRAVAIL", "5126638 S")),
+        ("mon passeport n° 18 YB 21843 expire", ("PASSEPORT", "18 YB 21843")),
+        # loose addresses and birth dates
+        ("au 4 bis av jean jaures on a rien recu", ("ADRESSE", "4 bis av jean jaures")),
+        ("au 50 ter r. pasteur", ("ADRESSE", "50 ter r. pasteur")),
+        ("au 48 bis bvd de la liberte", ("ADRESSE", "48 bis bvd de la liberte")),
+        ("ma date de naissance c 3 avril 85", ("DATE_NAISSANCE", "3 avril 85")),
+        ("DDN 12.05.1990", ("DATE_NAISSANCE", "12.05.1990")),
+        ("ma date de naissance c 20/03/1976", ("DATE_NAISSANCE", "20/03/1976")),
+    ],
+)
+def test_informal_form_is_masked(text: str, expected: tuple[str, str]) -> None:
+    assert expected in found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "le formulaire rose pour la carte grise ça existe encore ?",
+        "ma maison est en pierre, j'ai droit a MaPrimeRénov ?",
+        "mon fils veut entrer dans la marine nationale",
+        "j'aurais aimé savoir si la claire fontaine est une source",
+        "on se marie le 2 juin, faut il un extrait d'acte ?",
+        "la prime de Noël arrive quand ?",
+        "une olive, la France et la CPAM d'Albert dans la Somme",
+        "appelez le 39 39 ou le 3949, la CAF, la CPAM, l'URSSAF, la MDPH et France Travail",
+        "le numéro 0 809 401 401 des impots est payant ?",
+        "cerfa 13750*05 envoyé le 12/03/2024, 1 850 euros, loi n° 2023-270 du 14 avril 2023",
+        "je suis en arret depuis le 3 janvier 2025 a la préfecture de Lyon",
+    ],
+)
+def test_must_survive(text: str) -> None:
+    assert found(text) == []
+
+
+def test_phone_split_over_two_messages_is_masked() -> None:
+    gate = Pseudonymiser()
+    first = str(gate.clear("mon numéro c'est 06 12 34"))
+    second = str(gate.clear("56 78"))
+    assert "12 34" not in first and first.startswith("mon numéro c'est <TEL_")
+    assert "56" not in second and second.startswith("<TEL_")
+    assert str(gate.clear("merci, 12 euros")) == "merci, 12 euros"  # the run ended
+
+
+def test_split_digits_not_completing_a_phone_survive() -> None:
+    gate = Pseudonymiser()
+    gate.clear("j'ai payé 06")
+    assert str(gate.clear("12 euros de plus")) == "12 euros de plus"
+
+
+def test_normalise_keeps_offsets() -> None:
+    text = "tel ٠٦١٢ ０７\u00a0x"
+    assert len(normalise(text)) == len(text)
+    assert normalise(text) == "tel 0612 07 x"
+
+
+def test_eval_reports_both_sets(capsys: pytest.CaptureFixture[str]) -> None:
+    run()
+    out = capsys.readouterr().out
+    assert "(formal, privacy.jsonl)" in out and "(informal, privacy-informal.jsonl)" in out
