@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from chatbot.settings import ROOT, Settings, load_settings
 
 DEFAULT_SET = ROOT / "tests" / "eval" / "answers.jsonl"
+DEFAULT_PII_SET = ROOT / "tests" / "eval" / "answers-pii.jsonl"
 GROUNDED = {"answered", "answered_excerpts"}
 JUDGE = (
     "Tu évalues la réponse d'un assistant de service public. Réponds uniquement par un objet "
@@ -51,6 +52,13 @@ def register(sub, eval_sub) -> None:
     parser = eval_sub.add_parser("answers", help="score turns of a question set through the flows")
     parser.add_argument("--set", type=Path, default=DEFAULT_SET, help="JSONL question set")
     parser.add_argument(
+        "--pii-set",
+        type=Path,
+        default=DEFAULT_PII_SET,
+        help="the same questions with personal details added (default "
+        "tests/eval/answers-pii.jsonl; '' to skip)",
+    )
+    parser.add_argument(
         "--double", action="store_true", help="run against the fake Albert (offline)"
     )
     parser.add_argument("--limit", type=int, default=0, help="only the first N questions")
@@ -58,12 +66,15 @@ def register(sub, eval_sub) -> None:
     parser.set_defaults(func=cmd_answers)
 
 
+def load_cases(path: Path, limit: int = 0) -> list[Case]:
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    cases = [Case.model_validate_json(line) for line in lines]
+    return cases[:limit] if limit else cases
+
+
 def cmd_answers(args: argparse.Namespace) -> int:
-    cases = [
-        Case.model_validate_json(line) for line in args.set.read_text().splitlines() if line.strip()
-    ]
-    if args.limit:
-        cases = cases[: args.limit]
+    cases = load_cases(args.set, args.limit)
+    pii_cases = load_cases(args.pii_set, args.limit) if args.pii_set.name else []
     settings = load_settings()
     double = None
     if args.double:
@@ -80,12 +91,34 @@ def cmd_answers(args: argparse.Namespace) -> int:
 
     configure_logging(settings.log_format, "ERROR")
     try:
-        outcomes = asyncio.run(run(settings, cases, judge=settings.has_backend and not double))
+        judge = settings.has_backend and not double
+        outcomes = asyncio.run(run(settings, cases, judge=judge))
+        pii_outcomes = asyncio.run(run(settings, pii_cases, judge=False)) if pii_cases else []
     finally:
         if double is not None:
             double.stop()
     print_report(outcomes, settings, double is not None, args.errors)
+    if pii_outcomes:
+        print(f"\nThe same questions with personal details added ({args.pii_set.name}):")
+        print_report(pii_outcomes, settings, double is not None, args.errors)
+        print_pii_cost(outcomes, pii_outcomes)
     return 0
+
+
+def print_pii_cost(plain: list[Outcome], pii: list[Outcome]) -> None:
+    """What personal details cost: the same questions, answered with the same fiche?"""
+
+    def rates(outcomes: list[Outcome]) -> tuple[float, float]:
+        answered = [o for o in outcomes if o.case.expected_status == "answered"]
+        fiche = [o.fiche_ok for o in answered if o.fiche_ok is not None]
+        return mean(o.status_ok for o in answered), mean(fiche)
+
+    (status_before, fiche_before), (status_after, fiche_after) = rates(plain), rates(pii)
+    print(
+        f"personal details cost (expected answered): status ok {status_before:.3f} -> "
+        f"{status_after:.3f}, expected fiche cited {fiche_before:.3f} -> {fiche_after:.3f} "
+        f"({(fiche_before - fiche_after) * 100:+.1f} points dropped; target under 2)"
+    )
 
 
 async def run(settings: Settings, cases: list[Case], judge: bool) -> list[Outcome]:

@@ -18,6 +18,7 @@ from chatbot.knowledge.models import Hit, Problem
 from chatbot.settings import ROOT, Settings, load_settings
 
 DEFAULT_SET = ROOT / "tests" / "eval" / "retrieval.jsonl"
+DEFAULT_PII_SET = ROOT / "tests" / "eval" / "retrieval-pii.jsonl"
 
 
 def register(sub: Any, eval_sub: Any) -> None:
@@ -56,6 +57,13 @@ def register(sub: Any, eval_sub: Any) -> None:
         type=Path,
         default=DEFAULT_SET,
         help="question set (default tests/eval/retrieval.jsonl)",
+    )
+    evaluate.add_argument(
+        "--pii-set",
+        type=Path,
+        default=DEFAULT_PII_SET,
+        help="the same questions with personal details added, asked through the privacy gate "
+        "(default tests/eval/retrieval-pii.jsonl; '' to skip)",
     )
     evaluate.add_argument("--json", action="store_true", help="one JSON line per mode")
     evaluate.set_defaults(func=cmd_eval)
@@ -235,12 +243,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     questions = load_questions(args.path)
     typos = with_typos(questions)
+    pii_questions = load_questions(args.pii_set) if args.pii_set.name else []
+    pii: list[Any] = []
 
     async def both(kb: Any, mode: str) -> list[Any]:
-        return [
+        results = [
             await evaluate(kb, questions, mode),
             await evaluate(kb, typos, mode + ", questions with typos"),
         ]
+        if pii:
+            results.append(await evaluate(kb, pii, mode + ", " + PII_MODE))
+        return results
 
     async def run() -> int:
         # Index into a throwaway store: evaluating must not touch the operator's data.
@@ -249,6 +262,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
             offline = scratch.model_copy(update={"backend_url": ""})
             async with open_kb(offline) as kb:
                 await kb.sync()
+                pii[:] = _through_gate(pii_questions, settings, kb)
                 results = await both(kb, "offline: lexical + dense (default)")
                 kb.use_dense = False
                 results += await both(kb, "offline: lexical only")
@@ -274,10 +288,49 @@ def cmd_eval(args: argparse.Namespace) -> int:
             else:
                 format_result(result)
                 print()
+        _print_pii_cost(results)
         print(f"{len(questions)} questions from {args.path}", file=sys.stderr)
         return 0
 
     return asyncio.run(run())
+
+
+PII_MODE = "questions with personal details (through the privacy gate)"
+
+
+def _through_gate(questions: list[Any], settings: Settings, kb: Any) -> list[Any]:
+    """Each question as the flow's retrieval sees it: through the conversation's privacy gate
+    (the same allow list as ``Services.privacy``), then reduced to its subject."""
+    from chatbot.privacy import Pseudonymiser
+    from chatbot.privacy.topic import topic_of
+    from chatbot.services import knowledge_terms
+
+    allow = [*settings.privacy_allow_list, *knowledge_terms(kb)]
+    return [
+        q.model_copy(update={"query": topic_of(str(Pseudonymiser(allow).clear(q.query)))})
+        for q in questions
+    ]
+
+
+def _print_pii_cost(results: list[Any]) -> None:
+    """The drop that personal details cost, per mode and audience (target: under 2 points)."""
+    plain = {r.mode: r for r in results}
+    for result in results:
+        if not result.mode.endswith(PII_MODE):
+            continue
+        base = plain.get(result.mode.removesuffix(", " + PII_MODE))
+        if base is None:
+            continue
+        before = {s.audience: s for s in base.per_audience}
+        for s in result.per_audience:
+            b = before.get(s.audience)
+            if b is not None:
+                drop = (b.recall_at_5 - s.recall_at_5) * 100
+                print(
+                    f"personal details cost ({base.mode}, {s.audience}): recall@5 "
+                    f"{b.recall_at_5:.3f} -> {s.recall_at_5:.3f} ({drop:+.1f} points dropped), "
+                    f"recall@1 {b.recall_at_1:.3f} -> {s.recall_at_1:.3f}"
+                )
 
 
 # --- bench --------------------------------------------------------------------------------

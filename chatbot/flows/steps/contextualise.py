@@ -9,6 +9,7 @@ from langgraph.runtime import Runtime
 
 from chatbot.flows.state import HISTORY_SENT, TurnContext, TurnState
 from chatbot.outbound import published
+from chatbot.privacy.topic import topic_of
 
 _FOLLOW_UP = re.compile(
     r"^\s*(et|mais|aussi|pareil|idem|dans ce cas|and|what about)\b|^\s*(pour|si|avec|sans)\b",
@@ -33,7 +34,7 @@ async def contextualise(state: TurnState, runtime: Runtime[TurnContext]) -> Turn
     ctx = runtime.context
     question = state["question"]
     history = state.get("history", [])
-    if not previous_questions(history) or not looks_like_follow_up(question):
+    if not previous_questions(history) or not looks_like_follow_up(topic_of(question)):
         return {"standalone": question}
     if ctx.backend is not None:
         mask = ctx.privacy.mask_known
@@ -52,4 +53,4 @@ def offline_standalone(state: TurnState, runtime: Runtime[TurnContext], kind: st
     """The earlier subject plus the follow-up is what retrieval needs (also the fallback
     when the backend fails)."""
     earlier = previous_questions(state.get("history", []))
-    return {"standalone": f"{earlier[-1]} {state['question']}"}
+    return {"standalone": f"{topic_of(earlier[-1])} {topic_of(state['question'])}"}

@@ -5,9 +5,11 @@ from __future__ import annotations
 from langgraph.runtime import Runtime
 
 from chatbot.flows.state import TurnContext, TurnState
+from chatbot.privacy.topic import topic_of
 
 
 async def retrieve(state: TurnState, runtime: Runtime[TurnContext]) -> TurnState:
     ctx = runtime.context
-    query = ctx.privacy.mask_known(state.get("standalone") or state["question"])
+    # The knowledge is searched for the subject, not for the details around it (invariant 8).
+    query = ctx.privacy.mask_known(topic_of(state.get("standalone") or state["question"]))
     return {"hits": await ctx.kb.search(query, ctx.audiences, k=ctx.flow.retrieval.k)}

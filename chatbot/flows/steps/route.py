@@ -8,6 +8,7 @@ from langgraph.runtime import Runtime
 from chatbot.flows.state import TurnContext, TurnState
 from chatbot.flows.status import Status
 from chatbot.guard import Intent, classify_intent
+from chatbot.privacy.topic import topic_of
 from chatbot.replies import contacts_text, reply
 
 CANNED: dict[Intent, tuple[Status, str]] = {
@@ -22,7 +23,9 @@ WITH_CONTACTS = (Status.handoff, Status.out_of_scope)
 
 
 def route(state: TurnState, runtime: Runtime[TurnContext]) -> TurnState:
-    intent = classify_intent(state["question"])
+    # Routed on what the question is about: "Bonjour, je m'appelle <NOM_1>. J'ai perdu ma
+    # carte vitale" is a question, not a greeting.
+    intent = classify_intent(topic_of(state["question"]))
     if intent not in CANNED:
         return {}
     status, key = CANNED[intent]

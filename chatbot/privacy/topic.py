@@ -1,0 +1,78 @@
+"""What a pseudonymised question is about, without the personal parts around it.
+
+Citizens introduce themselves, sign, and give numbers to be called back on: "Bonjour, je
+m'appelle <NOM_1>, mon numéro allocataire est <CAF_1>. J'ai perdu ma carte vitale". Routing
+and retrieval must see "J'ai perdu ma carte vitale": the placeholders mean nothing to them, and
+the words that introduce them ("allocataire", "adresse", "né le") would pull the wrong fiche.
+The same question with or without personal data gets the same fiche (DESIGN, invariant 8).
+
+Each placeholder is removed together with the run of introducing words right before it, taken
+from a closed list of words people use to give their details. Words of the question itself
+("carte vitale", "passeport") are never in that list, so a question that mentions a detail in
+passing ("mon fils <NOM_1> a besoin d'un passeport") keeps its subject.
+"""
+
+from __future__ import annotations
+
+import re
+
+from chatbot.privacy.analyzer import ENTITY_TYPES
+
+# Words that only introduce, sign or frame a personal detail. Lower case; apostrophes written
+# "'" (the typographic one is folded before matching).
+_INTRODUCERS = """
+    je j' jsuis jm'appelle jmappelle chui suis moi m' me c c' ici mon ma mes notre nos votre vos
+    est sont c'est cest voici voila voilà s'appelle appelle m'appelle mappelle
+    nom prénom prenom nommé nommée
+    numéro numero numéros n° no num nr n ° # tel tél tél. téléphone telephone portable mobile
+    fixe ligne whatsapp
+    joindre joignable rappeler rappelez rappelez-moi recontacter recontactez contacter
+    contactez appeler appelez répondre repondre répondez repondez réponse reponse réponses
+    écrire ecrire écrivez écris envoyer envoyez
+    au aux à a sur le la les l' de d' du des en par pour et ou
+    mail e-mail email mél mel courriel adresse adresses domicile domicilié domiciliée
+    habite j'habite jhabite vis réside reside demeurant demeure
+    né née nés nee ne naissance date ddn
+    identifiant id identifiants allocataire alloc caf cpam msa sécu secu sécurité securite
+    sociale social nir insee iban rib fiscal fiscale impots impôts france travail pôle pole
+    emploi ft matricule dossier référence reference ref réf
+    usager usagère l'usager mr m. mme mme. mlle monsieur madame mademoiselle dr docteur
+    bonjour bonsoir salut bjr bsr hello coucou allo allô
+    merci mci mrc bcp beaucoup d'avance davance avance cordialement cdlt cdt salutations
+    sincères sinceres respectueusement bien bonne journée journee soirée soiree
+    vous pouvez pourriez pouvez-vous veuillez svp stp s'il plaît plait please
+    signé signe signée part info pour info infos précise precise indique
+""".split()
+
+_WORD = "|".join(
+    re.escape(w)
+    for w in sorted({w.strip() for w in _INTRODUCERS if w.strip()}, key=len, reverse=True)
+)
+_PLACEHOLDER = r"<\s*(?:" + "|".join(ENTITY_TYPES) + r")_\d{1,4}\s*>"
+# A run of introducing words (with the punctuation between them) right before a placeholder,
+# and the placeholder itself. The leftmost match is the longest run.
+_DETAIL = re.compile(
+    r"(?:(?<![\w'\-])(?:" + _WORD + r")(?![\w])[\s,:;.()\[\]\-—–!?/']*)*" + _PLACEHOLDER,
+    re.IGNORECASE,
+)
+_BARE_PLACEHOLDER = re.compile(_PLACEHOLDER)
+_SPACES = re.compile(r"[ \t]{2,}")
+_LOOSE_PUNCT = re.compile(r"(?:^|(?<=\s))[,:;.()\[\]\-—–/]+(?=\s|$)")
+
+
+def _tidy(text: str) -> str:
+    if text.count("(") != text.count(")"):  # a detail in brackets took one of them
+        text = text.replace("(", " ").replace(")", " ")
+    text = _LOOSE_PUNCT.sub(" ", text)
+    text = _SPACES.sub(" ", text)
+    return text.strip(" \t\n,:;.-—–()")
+
+
+def topic_of(text: str) -> str:
+    """The question without its personal details; the text itself when nothing is left."""
+    folded = text.replace("’", "'")
+    stripped = _tidy(_DETAIL.sub(" ", folded))
+    if re.search(r"\w", stripped):
+        return stripped
+    # Only a self-introduction ("Bonjour, je m'appelle <NOM_1>"): keep its words for routing.
+    return _tidy(_BARE_PLACEHOLDER.sub(" ", folded)) or text
