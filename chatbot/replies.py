@@ -64,6 +64,21 @@ DEFAULT_REPLIES: dict[str, str] = {
         "dangereuse. Si vous rencontrez une difficulté dans une démarche, je peux vous "
         "expliquer les solutions prévues, ou vous orienter vers un conseiller."
     ),
+    "refused_other_person": (
+        "Je ne peux pas vous communiquer d'informations sur une autre personne (adresse, "
+        "revenus, dossier, numéro de sécurité sociale ...) : elles sont protégées, et je n'ai "
+        "de toute façon accès à aucun dossier. Pour vos propres démarches, ou celles d'un proche "
+        "qui vous a donné procuration, je peux vous expliquer comment faire. Si une personne "
+        "vous doit de l'argent ou vous cause un tort, un conseiller d'un espace France Services "
+        "ou un commissaire de justice peut vous orienter."
+    ),
+    "refused_beyond_role": (
+        "Je ne peux pas donner accès aux outils ou aux documents internes réservés aux agents, "
+        "ni changer le niveau d'accès de votre session. Je réponds à partir des informations "
+        "publiques sur vos démarches. Pour une question sur votre dossier, adressez-vous à "
+        "l'organisme concerné depuis votre espace personnel, ou à un espace France Services. "
+        "Si vous êtes agent, connectez-vous à l'espace agents avec votre compte professionnel."
+    ),
     "empty": (
         "Votre message est vide. Écrivez votre question, par exemple : "
         "« Comment refaire ma carte d'identité ? »"

@@ -11,6 +11,8 @@ class Status(StrEnum):
     no_content = "no_content"
     refused_injection = "refused_injection"
     refused_harmful = "refused_harmful"
+    refused_other_person = "refused_other_person"  # someone else's personal data
+    refused_beyond_role = "refused_beyond_role"  # agents' content or access beyond the role
     out_of_scope = "out_of_scope"
     handoff = "handoff"
     smalltalk = "smalltalk"

@@ -1,16 +1,19 @@
 """Steps 1 (guard) and 2 (route) of a turn, as pure functions.
 
 normalise(text)          -> Normalised (clean text, or a problem: empty, too_long, binary)
-check_input(text)        -> Verdict (injection / harmful / None, and the rule id)
+check_input(text)        -> Verdict (injection / harmful / other_person / beyond_role / None,
+                            and what fired: a rule id or "local.<category>")
+check_rules(text), check_local(text) -> the two layers of check_input, for tools
 classify_intent(text)    -> Intent (question, greeting, thanks, handoff, about, ...)
 classifier_messages(out) -> chat messages for the optional model classifier
 parse_classifier(answer) -> True when the model said "unsafe"
 """
 
+from chatbot.guard.check import check_input, check_local
 from chatbot.guard.classifier import CLASSIFIER_PROMPT, classifier_messages, parse_classifier
 from chatbot.guard.intents import Intent, classify_intent
 from chatbot.guard.normalise import Normalised, normalise
-from chatbot.guard.rules import Verdict, check_input
+from chatbot.guard.rules import Verdict, check_rules
 
 __all__ = [
     "CLASSIFIER_PROMPT",
@@ -18,6 +21,8 @@ __all__ = [
     "Normalised",
     "Verdict",
     "check_input",
+    "check_local",
+    "check_rules",
     "classifier_messages",
     "classify_intent",
     "normalise",

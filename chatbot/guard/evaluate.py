@@ -74,6 +74,8 @@ Detector = Callable[[str], str | None]
 
 def family_of(fired: str) -> str:
     """`"base64:override.ignore_en"` -> "obfuscated"; `"harmful.weapons"` -> "harmful"."""
+    if fired.startswith("local."):
+        return "local"
     if ":" in fired:
         return "obfuscated"
     family = fired.split(".", 1)[0]

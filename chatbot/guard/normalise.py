@@ -2,8 +2,12 @@
 
 Invisible characters are how instructions get smuggled past a reader (Unicode tag
 characters, zero-width joiners, bidi overrides), so they are removed before anything else
-looks at the text. NFKC folds look-alike forms (full-width letters, mathematical
-alphanumerics, ligatures) onto plain letters. Problems are reported, never fixed silently:
+looks at the text. Unicode tag characters (U+E0000-E007F) are the exception: they map one to
+one onto ASCII, so a run of them is an invisible sentence. It is decoded and kept, visible,
+between ``HIDDEN_OPEN`` and ``HIDDEN_CLOSE``, for the guard to refuse (``Normalised.hidden``
+holds it too); only the tags of emoji subdivision flags (🏴 + tags + cancel tag) are
+dropped. NFKC folds look-alike forms (full-width letters, mathematical alphanumerics,
+ligatures) onto plain letters. Problems are reported, never fixed silently:
 a text that is too long is not truncated, because the cut could change its meaning.
 """
 
@@ -22,6 +26,39 @@ class Normalised(BaseModel):
     text: str
     problem: Problem | None = None
     removed: int = 0  # invisible or control characters taken out
+    hidden: str = ""  # text decoded from Unicode tag characters, if any
+
+
+HIDDEN_OPEN = "⟦tags: "
+HIDDEN_CLOSE = "⟧"
+# Subdivision flags (England, Scotland, Wales ...) are the one legitimate use of tag
+# characters: black flag, a few tag letters or digits, cancel tag.
+_FLAG_TAGS = re.compile("\U0001f3f4[\U000e0030-\U000e0039\U000e0061-\U000e007a]{1,12}\U000e007f")
+_TAG_RUN = re.compile("[\U000e0000-\U000e007f]+")
+
+
+def _decode_tags(run: str) -> str:
+    return "".join(chr(ord(ch) - 0xE0000) for ch in run if 0x20 <= ord(ch) - 0xE0000 < 0x7F)
+
+
+def reveal_tags(text: str) -> tuple[str, str]:
+    """Text with each run of tag characters decoded in place between markers, and the
+    decoded runs joined. Flags and runs of fewer than two printable characters are left for
+    ``normalise`` to drop."""
+    found: list[str] = []
+
+    def one(match: re.Match[str]) -> str:
+        decoded = _decode_tags(match.group(0)).strip()
+        if len(decoded) < 2:
+            return match.group(0)
+        found.append(decoded)
+        return f" {HIDDEN_OPEN}{decoded}{HIDDEN_CLOSE} "
+
+    kept = _FLAG_TAGS.split(text)
+    flags = _FLAG_TAGS.findall(text)
+    parts = [_TAG_RUN.sub(one, piece) for piece in kept]
+    out = parts[0] + "".join(flag + part for flag, part in zip(flags, parts[1:], strict=True))
+    return out, " ".join(found)
 
 
 # Zero-width, joiners, soft hyphen, word joiner, invisible operators, BOM, Mongolian vowel
@@ -76,8 +113,9 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 def normalise(text: str, max_chars: int = 4000) -> Normalised:
     if _looks_binary(text):
         return Normalised(text="", problem="binary", removed=len(text))
-    kept = [ch for ch in text if not _drop(ch)]
-    removed = len(text) - len(kept)
+    revealed, hidden = reveal_tags(text)
+    kept = [ch for ch in revealed if not _drop(ch)]
+    removed = sum(1 for ch in text if _drop(ch))
     clean = unicodedata.normalize("NFKC", "".join(kept))
     # NFKC can produce nothing we drop, but a second pass is cheap and makes that certain.
     clean = "".join(ch for ch in clean if not _drop(ch))
@@ -88,5 +126,5 @@ def normalise(text: str, max_chars: int = 4000) -> Normalised:
     if not clean:
         return Normalised(text="", problem="empty", removed=removed)
     if len(clean) > max_chars:
-        return Normalised(text=clean, problem="too_long", removed=removed)
-    return Normalised(text=clean, removed=removed)
+        return Normalised(text=clean, problem="too_long", removed=removed, hidden=hidden)
+    return Normalised(text=clean, removed=removed, hidden=hidden)

@@ -24,13 +24,18 @@ from urllib.parse import unquote_plus
 
 from pydantic import BaseModel
 
-from chatbot.guard.normalise import normalise
+from chatbot.guard.normalise import HIDDEN_OPEN, normalise
 from chatbot.guard.text import deleet, fold, has_mixed_scripts, unspace
+
+Category = Literal["injection", "harmful", "other_person", "beyond_role"]
 
 
 class Verdict(BaseModel):
-    category: Literal["injection", "harmful"] | None = None
-    rule: str | None = None  # id of the rule that fired, e.g. "override.ignore_fr"
+    # injection: tries to change or reveal the assistant's instructions; harmful: help with
+    # something illegal or dangerous; other_person: someone else's personal data or file;
+    # beyond_role: content or access reserved to agents (internal notes, "agent mode").
+    category: Category | None = None
+    rule: str | None = None  # what fired: a rule id ("override.ignore_fr") or "local.<class>"
 
     @property
     def blocked(self) -> bool:
@@ -148,6 +153,8 @@ _INSTITUTION = r"(?:la caf|caf|cpam|la cpam|la secu|secu|securite sociale|la sec
 _BENEFIT = r"(?:rsa|apl|als|alf|aah|allocs?|allocations?(?: familiales| chomage| logement)?|aides?(?: sociales| au logement)?|prime d'activite|chomage|are|pension|retraite|bourse|cheque energie|indemnites?|benefits?|welfare|unemployment)"
 
 _RULES: list[Rule] = [
+    # Text hidden in Unicode tag characters, decoded by ``normalise``: nobody types those.
+    _rule("obfuscated.unicode_tags", re.escape(HIDDEN_OPEN)),
     # --- override: "ignore your instructions" -------------------------------------------
     _rule(
         "override.ignore_en",
@@ -305,6 +312,8 @@ _RULES: list[Rule] = [
     _rule(
         "roleplay.act_as_fr",
         r"(?<!je )(?<!j')\b(?:agis|agissez|comporte-toi|comportez-vous|incarne|incarnez|joue le role|jouez le role|joue le personnage|jouez le personnage|prends le role|prenez le role|endosse|endossez|deviens|devenez|transforme-toi|transformez-vous|sois|soyez|simule|simulez|personnifie|reponds comme|repondez comme|parle comme|parlez comme|mets-toi dans la peau|mettez-vous dans la peau)\b[^.?!\n]{0,70}\b(?:sans (?:aucune |la moindre )?(?:regle|limite|restriction|filtre|censure|morale|ethique|scrupule|tabou)s?|aucune? (?:regle|limite|restriction|filtre|censure|morale|ethique|scrupule|tabou)s?|libre de tout|liberee? de|affranchie? de|debride\w*|vereux|corrompue?|sans scrupules?|malhonnete|escroc|mafieux|fraudeur|voleur|non censure\w*|non filtre\w*|illimite\w*|mechant\w*|malveillant\w*|malefique\w*|evil|hacker|pirate|criminel\w*|terroriste|dan|jailbreak\w*|hors-la-loi|hors la loi|qui n'a (?:pas|aucune?)|qui ne (?:respecte|suit|refuse)|qui (?:dit|repond a|accepte) tout|ne refuse rien|grand-?mere|grand-?pere|decede\w*|defunt\w*|ia sans|ia libre|assistant sans|personnage|role)",
+        # "ma fille joue le rôle d'aidante pour son grand-père": a person, not the assistant.
+        not_before=r"\b(?:il|elle|ils|elles|on|qui|nous|ma|mon|sa|son|leur|notre)\s+(?:[\w'-]+\s+)?$",
     ),
     _rule(
         "roleplay.unbound_ai",
@@ -722,7 +731,6 @@ _ROT13_HINT = re.compile(r"\brot ?-?13\b|\bcesar\b|\bcaesar\b", re.IGNORECASE)
 _REVERSE_HINT = re.compile(
     r"\b(?:a l'envers|a rebours|inverse\w*|reversed|backwards|reverse|de droite a gauche|right to left)\b"
 )
-_TAGS = re.compile(r"[\U000E0000-\U000E007F]+")
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
 _PLUS_JOINED = re.compile(r"[A-Za-z]{2}\+[A-Za-z]{2,}\+[A-Za-z]{2}")
 
@@ -762,11 +770,6 @@ def _decoded_payloads(raw: str) -> list[tuple[str, str]]:
         decoded = unquote_plus(raw)
         if decoded != raw:
             found.append(("url", decoded))
-    tags = "".join(_TAGS.findall(raw))
-    if tags:
-        hidden = "".join(chr(ord(ch) - 0xE0000) for ch in tags if 0x20 <= ord(ch) - 0xE0000 < 0x7F)
-        if len(hidden) >= 4:
-            found.append(("unicode_tags", hidden))
     return found
 
 
@@ -781,8 +784,11 @@ def _verdict(rule: Rule, via: str | None = None) -> Verdict:
     return Verdict(category=rule.category, rule=f"{via}:{rule.id}" if via else rule.id)
 
 
-def check_input(text: str, _depth: int = 0) -> Verdict:
-    """Deterministic verdict on one user message. ``rule`` names what fired, never the text."""
+def check_rules(text: str, _depth: int = 0) -> Verdict:
+    """The rules' verdict on one user message. ``rule`` names what fired, never the text.
+
+    The guard's entry point is ``chatbot.guard.check_input`` (rules, then the local
+    classifier); this is the rules alone, for tools and the evaluation."""
     raw = text
     clean = normalise(text, max_chars=10**9).text
     folded = fold(clean)
@@ -806,15 +812,15 @@ def check_input(text: str, _depth: int = 0) -> Verdict:
 
     if _depth < 2:
         for how, hidden in _decoded_payloads(raw):
-            inner = check_input(hidden, _depth + 1)
+            inner = check_rules(hidden, _depth + 1)
             if inner.category:
                 return Verdict(category=inner.category, rule=f"{how}:{inner.rule}")
         if _ROT13_HINT.search(folded):
-            inner = check_input(codecs.decode(clean, "rot13"), _depth + 1)
+            inner = check_rules(codecs.decode(clean, "rot13"), _depth + 1)
             if inner.category:
                 return Verdict(category=inner.category, rule=f"rot13:{inner.rule}")
         if _REVERSE_HINT.search(folded):
-            inner = check_input(clean[::-1], _depth + 1)
+            inner = check_rules(clean[::-1], _depth + 1)
             if inner.category:
                 return Verdict(category=inner.category, rule=f"reversed:{inner.rule}")
     return Verdict()

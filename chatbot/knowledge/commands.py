@@ -302,14 +302,14 @@ def _through_gate(questions: list[Any], settings: Settings, kb: Any) -> list[Any
     """Each question as the flow's retrieval sees it: through the conversation's privacy gate
     (the same allow list as ``Services.privacy``), then reduced to its subject."""
     from chatbot.privacy import Pseudonymiser
-    from chatbot.privacy.topic import topic_of
     from chatbot.services import knowledge_terms
 
     allow = [*settings.privacy_allow_list, *knowledge_terms(kb)]
-    return [
-        q.model_copy(update={"query": topic_of(str(Pseudonymiser(allow).clear(q.query)))})
-        for q in questions
-    ]
+    queries = []
+    for q in questions:
+        gate = Pseudonymiser(allow)
+        queries.append(q.model_copy(update={"query": str(gate.subject(gate.clear(q.query)))}))
+    return queries
 
 
 def _print_pii_cost(results: list[Any]) -> None:

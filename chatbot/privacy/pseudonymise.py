@@ -19,6 +19,7 @@ from chatbot.outbound import Outbound, _clear
 from chatbot.privacy.analyzer import ENTITY_TYPES, Entity, analyze
 from chatbot.privacy.checksums import compact
 from chatbot.privacy.informal import normalise
+from chatbot.privacy.topic import topic_of
 
 log = get_logger("chatbot.privacy")
 
@@ -176,6 +177,11 @@ class Pseudonymiser:
                 pattern = r"(?<!\w)" + re.escape(value) + r"(?!\w)"
                 text = re.sub(pattern, lambda _m, p=placeholder: p, text, flags=re.IGNORECASE)
         return _clear(text)
+
+    def subject(self, text: str) -> Outbound:
+        """What text this gate already pseudonymised is about, for routing and retrieval:
+        known values masked, then the placeholders and the words introducing them removed."""
+        return _clear(topic_of(str(self.mask_known(text))))
 
     def repersonalise(self, text: str) -> str:
         """Placeholders back to the user's values; unknown placeholders are left as they are."""

@@ -7,16 +7,14 @@ from langgraph.runtime import Runtime
 from chatbot.flows.state import TurnContext, TurnState
 from chatbot.flows.status import Status
 from chatbot.guard import check_input, classifier_messages, parse_classifier
-from chatbot.replies import reply
+from chatbot.replies import contacts_text, reply
 
 
 async def guard(state: TurnState, runtime: Runtime[TurnContext]) -> TurnState:
     ctx = runtime.context
     verdict = check_input(state["question"])
-    if verdict.category == "injection":
-        return refused(ctx, Status.refused_injection, verdict.rule)
-    if verdict.category == "harmful":
-        return refused(ctx, Status.refused_harmful, verdict.rule)
+    if verdict.category in REFUSALS:
+        return refused(ctx, REFUSALS[verdict.category], verdict.rule)
     if ctx.flow.guard.classifier and ctx.backend is not None:
         answer = await ctx.backend.complete(
             classifier_messages(ctx.privacy.mask_known(state["question"])), max_tokens=5
@@ -26,10 +24,24 @@ async def guard(state: TurnState, runtime: Runtime[TurnContext]) -> TurnState:
     return {}
 
 
+# What each guard verdict ends in. The last two say what Guichet cannot do and where to go,
+# rather than a bare "no content" that leaves the citizen guessing.
+REFUSALS = {
+    "injection": Status.refused_injection,
+    "harmful": Status.refused_harmful,
+    "other_person": Status.refused_other_person,
+    "beyond_role": Status.refused_beyond_role,
+}
+WITH_CONTACTS = (Status.refused_other_person, Status.refused_beyond_role)
+
+
 def rules_only(state: TurnState, runtime: Runtime[TurnContext], kind: str) -> TurnState:
     """Fallback when the classifier is unavailable: the rules already ran, go on."""
     return {}
 
 
 def refused(ctx: TurnContext, status: Status, rule: str | None) -> TurnState:
-    return {"status": status, "rule": rule, "answer": reply(ctx.flow, status)}
+    answer = reply(ctx.flow, status)
+    if status in WITH_CONTACTS:
+        answer += "\n\n" + contacts_text(ctx.flow)
+    return {"status": status, "rule": rule, "answer": answer}

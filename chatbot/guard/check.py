@@ -1,0 +1,30 @@
+"""The guard's verdict on one message: the rules first, then the local classifier.
+
+The rules catch the known shapes of an attack (and say which rule fired); the local
+classifier catches requests worded without trigger words (a fake SMS "from the CAF", hiding
+income, a neighbour's address, "agent mode"). Both run in-process in a few milliseconds and
+send nothing anywhere. The optional model classifier of the flow comes after, on what passes.
+"""
+
+from __future__ import annotations
+
+from chatbot.guard.local import load_model
+from chatbot.guard.normalise import normalise
+from chatbot.guard.rules import Verdict, check_rules
+
+
+def check_local(text: str) -> Verdict:
+    """The local classifier alone: ``rule`` is ``"local.<category>"``."""
+    clean = normalise(text, max_chars=10**9).text
+    if not clean:
+        return Verdict()
+    category, _ = load_model().predict(clean)
+    return Verdict(category=category, rule=f"local.{category}") if category else Verdict()
+
+
+def check_input(text: str) -> Verdict:
+    """Deterministic verdict on one user message. ``rule`` names what fired, never the text."""
+    verdict = check_rules(text)
+    if verdict.category:
+        return verdict
+    return check_local(text)
