@@ -59,6 +59,17 @@ def assert_fits_the_screen(page: Any) -> None:
     assert width <= screen, f"the page is {width}px wide on a {screen}px screen"
 
 
+def settle(page: Any) -> None:
+    """Wait for the fade-ins to end (Chainlit's welcome screen fades in): a screenshot or an
+    axe contrast check taken half-way sees washed-out colours."""
+    page.evaluate(
+        """() => Promise.all(document.getAnimations()
+            .filter(a => a.effect && a.effect.getComputedTiming().iterations !== Infinity)
+            .map(a => a.finished.catch(() => null)))"""
+    )
+
+
 def shoot(page: Any, name: str) -> None:
+    settle(page)
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))

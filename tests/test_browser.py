@@ -10,7 +10,14 @@ import time
 import pytest
 
 from tests.a11y import describe, run_axe
-from tests.screens import SCREENS, assert_fits_the_screen, screen_of, screen_page, shoot
+from tests.screens import (
+    SCREENS,
+    assert_fits_the_screen,
+    screen_of,
+    screen_page,
+    settle,
+    shoot,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -90,6 +97,7 @@ def test_citizen_starts_from_a_suggested_question(app_server, page, double) -> N
     starter = page.get_by_role("button", name="Refaire ma carte d'identité")
     starter.wait_for(timeout=30_000)
     assert page.locator("[id^='starter-']").count() >= 2
+    settle(page)
     assert_fits_the_screen(page)
     if screen_of(page) == "phone":
         shoot(page, "phone-chat")
