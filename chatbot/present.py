@@ -4,17 +4,46 @@ from __future__ import annotations
 
 from chatbot.turn import Source, TurnResult
 
+# Said only where sources are listed (the page's footer no longer mentions them).
+SOURCES_HEADING = "**Sources** : vérifiez sur ces pages avant d'agir."
 
-def source_line(source: Source) -> str:
+
+def _section(source: Source) -> str:
     section = source.heading.split(" > ")[-1] if source.heading else ""
-    label = f"{source.title} — {section}" if section and section != source.title else source.title
-    return f"{source.n}. [{label}]({source.url})"
+    return section if section != source.title else ""
+
+
+def _marker(n: int) -> str:
+    # Escaped so Markdown never reads "[1]" as a link reference.
+    return f"\\[{n}\\]"
+
+
+def source_lines(sources: list[Source]) -> list[str]:
+    """One line per fiche, even when several of its sections are cited.
+
+    The line carries every number the answer may cite for that fiche ("[1] [3] Carte Vitale
+    — Perte ; Commande"), so each [n] in the answer still leads to its fiche, and the fiche's
+    link appears once.
+    """
+    groups: dict[str, list[Source]] = {}
+    for source in sources:
+        groups.setdefault(source.id or source.url, []).append(source)
+    lines = []
+    for group in groups.values():
+        first = group[0]
+        sections = list(dict.fromkeys(s for s in map(_section, group) if s))
+        markers = " ".join(_marker(s.n) for s in group)
+        line = f"- {markers} [{first.title}]({first.url})"
+        if sections:
+            line += " — " + " ; ".join(sections)
+        lines.append(line)
+    return lines
 
 
 def as_markdown(result: TurnResult) -> str:
     parts = [result.answer.strip()]
     if result.sources:
-        parts.append("**Sources**\n" + "\n".join(source_line(s) for s in result.sources))
+        parts.append(SOURCES_HEADING + "\n\n" + "\n".join(source_lines(result.sources)))
     if result.notice:
         parts.append(f"*{result.notice}*")
     return "\n\n".join(p for p in parts if p)

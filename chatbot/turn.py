@@ -140,7 +140,7 @@ async def run_turn(
         answer=privacy.repersonalise(final.get("answer", "")),
         sources=list(final.get("sources", [])),
         masked=masked,
-        notice=masked_notice(masked),
+        notice=masked_notice(masked, has_model=services.backend is not None),
         degraded=final.get("degraded"),
         timings={**timings, "total": _ms(started)},
     )

@@ -8,7 +8,12 @@
  *  - marks the message list aria-busy while an answer is being written (Chainlit shows
  *    #stop-button during a run) and, once the run ends, announces the finished answer once
  *    in a polite live region, instead of nothing or token by token;
- *  - follows the system's light/dark preference until the user picks a theme.
+ *  - follows the system's light/dark preference until the user picks a theme;
+ *  - on the login page, keeps the error box hidden until the person's own login attempt
+ *    fails (the page's automatic header login is refused on the agents' page, which
+ *    Chainlit reports with the same box);
+ *  - hides the account menu of anonymous citizens (it would show an internal id and a
+ *    "log out" that means nothing to them); agents keep theirs.
  * It must stay small and fail silently: the chat works without it.
  *
  * The same file serves the Copilot widget: loaded on the administration's page next to
@@ -32,6 +37,63 @@
   } catch (e) { /* storage disabled: keep Chainlit's default */ }
 
   document.documentElement.lang = "fr";
+  watchAuth();
+  markLoginPage();
+  }
+
+  // --- login errors and the citizen's account menu ------------------------------------
+  // Classes on <html>, read by public/style.css:
+  //  guichet-login-pristine: the login page before any failed attempt by the person (the
+  //    error box stays hidden); a refused OAuth login comes back with ?error= and shows it;
+  //  guichet-citizen: the signed-in user is an anonymous citizen (no account menu).
+  var userLoginFailed = false;
+
+  function isLoginPage() {
+    return /\/login\/?$/.test(location.pathname);
+  }
+
+  function markLoginPage() {
+    var pristine = isLoginPage() && !userLoginFailed &&
+      !new URLSearchParams(location.search).has("error");
+    document.documentElement.classList.toggle("guichet-login-pristine", pristine);
+  }
+
+  function markUser(user) {
+    var role = user && user.metadata && user.metadata.role;
+    var citizen = !!user && (role === "citizen" || (!role &&
+      /^citoyen-/.test(user.identifier || "")));
+    document.documentElement.classList.toggle("guichet-citizen", citizen);
+  }
+
+  // Chainlit's own requests tell who is signed in (GET /user) and whether the person's
+  // password login failed (POST /login). The class is set before Chainlit reads the answer,
+  // so the menu never flashes.
+  function watchAuth() {
+    var original = window.fetch;
+    if (!original) return;
+    window.fetch = function (input, init) {
+      var promise = original.apply(this, arguments);
+      try {
+        var url = new URL(typeof input === "string" ? input : input.url, location.href);
+        var method = ((init && init.method) || (input && input.method) || "GET").toUpperCase();
+        if (url.origin !== location.origin) return promise;
+        if (method === "POST" && /\/login\/?$/.test(url.pathname)) {
+          return promise.then(function (r) {
+            if (!r.ok) { userLoginFailed = true; markLoginPage(); }
+            return r;
+          });
+        }
+        if (method === "GET" && /\/user\/?$/.test(url.pathname)) {
+          return promise.then(function (r) {
+            if (!r.ok) return r;
+            return r.clone().json().then(function (u) { markUser(u); return r; },
+              function () { return r; });
+          });
+        }
+        if (method === "POST" && /\/logout\/?$/.test(url.pathname)) markUser(null);
+      } catch (e) { /* never break Chainlit's requests */ }
+      return promise;
+    };
   }
 
   // Fallback labels; replaced by the served translation when it loads.
@@ -44,6 +106,7 @@
     positive: "Oui, cette réponse m'a aidé",
     negative: "Non, cette réponse ne m'a pas aidé",
     theme: "Changer de thème (clair, sombre, système)",
+    close: "Fermer",
     sidebarOpen: "Ouvrir la liste des conversations",
     sidebarClose: "Fermer la liste des conversations",
     user: "Mon compte",
@@ -148,7 +211,22 @@
   // Buttons whose visible text is no good name: the user's initial.
   var FORCE = { "user-nav-button": true };
 
+  // Chainlit hard-codes a few English screen-reader texts (not in its translations).
+  var SR_TEXTS = {
+    "Toggle theme": "theme",
+    "Toggle Sidebar": "sidebarOpen",
+    "Close": "close"
+  };
+
+  function translateSrOnly(scope) {
+    scope.querySelectorAll(".sr-only").forEach(function (el) {
+      var key = SR_TEXTS[(el.textContent || "").trim()];
+      if (key && labels[key]) el.textContent = labels[key];
+    });
+  }
+
   function nameButtons(scope) {
+    translateSrOnly(scope);
     scope.querySelectorAll("button").forEach(function (btn) {
       if (hasVisibleName(btn) && !FORCE[btn.id]) return;
       var label = labelFor(btn);
@@ -257,6 +335,7 @@
     pending = false;
     if (!scope) return;
     try {
+      if (isChainlitPage) markLoginPage();
       nameButtons(scope);
       nameOthers();
       trackRun();

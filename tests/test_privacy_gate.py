@@ -87,14 +87,24 @@ def test_masked_notice_in_french() -> None:
     assert masked_notice([]) == ""
     assert masked_notice({"TEL", "NOM"}) == (
         "Par précaution, votre nom et votre numéro de téléphone ont été masqués : "
-        "ils n'ont pas été transmis au modèle."
+        "ils n'ont pas été transmis au modèle de langue."
     )
     assert masked_notice(["ADRESSE"]) == (
-        "Par précaution, votre adresse a été masquée : elle n'a pas été transmise au modèle."
+        "Par précaution, votre adresse a été masquée : elle n'a pas été transmise au modèle "
+        "de langue."
     )
     assert masked_notice(["NIR", "IBAN", "DATE_NAISSANCE"]) == (
         "Par précaution, votre numéro de sécurité sociale, votre IBAN et votre date de "
-        "naissance ont été masqués : ils n'ont pas été transmis au modèle."
+        "naissance ont été masqués : ils n'ont pas été transmis au modèle de langue."
+    )
+    # No backend (the embedded default): nothing is sent anywhere, no model to speak of.
+    assert masked_notice(["ADRESSE"], has_model=False) == (
+        "Par précaution, votre adresse a été masquée : elle n'a été transmise à aucun service "
+        "extérieur."
+    )
+    assert masked_notice({"TEL", "NOM"}, has_model=False) == (
+        "Par précaution, votre nom et votre numéro de téléphone ont été masqués : "
+        "ils n'ont été transmis à aucun service extérieur."
     )
 
 

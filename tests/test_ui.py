@@ -11,9 +11,17 @@ import pytest
 
 from chatbot.web.auth import UserRecord, UsersFile, hash_password, write_users_file
 from tests.a11y import describe, run_axe
-from tests.test_browser import ANSWER, ask, open_chat
+from tests.screens import screen_of, screen_page, shoot
+from tests.test_browser import ANSWER, ON_EVERY_SCREEN, ask, open_chat
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def page(browser, request):
+    """A desktop page, or a phone one where a test is parametrized with ON_EVERY_SCREEN."""
+    yield from screen_page(browser, request)
+
 
 NAME, PHONE = "Jean Dupont", "06 12 34 56 78"
 AGENT, PASSWORD = "agent.test", "un-mot-de-passe-solide"
@@ -25,6 +33,7 @@ def wait_answer(page, index: int = -1):
     return answer
 
 
+@ON_EVERY_SCREEN
 def test_citizen_data_is_masked_before_sending_and_they_are_told(app_server, page, double):
     open_chat(page, app_server.url)
     ask(
@@ -35,6 +44,7 @@ def test_citizen_data_is_masked_before_sending_and_they_are_told(app_server, pag
     answer = wait_answer(page)
     text = answer.inner_text()
     assert "masqué" in text, "the citizen is told what was masked"
+    assert "pas été transmis au modèle de langue" in text, text
     assert NAME in text, "the answer shown is re-personalised"
     sent = " ".join(double.sent_texts())
     assert "Dupont" not in sent
@@ -43,6 +53,7 @@ def test_citizen_data_is_masked_before_sending_and_they_are_told(app_server, pag
     assert run_axe(page) == [], describe(run_axe(page))
 
 
+@ON_EVERY_SCREEN
 def test_citizen_never_sees_the_helpdesk_or_an_agents_fiche(app_server, page, double):
     open_chat(page, app_server.url)
     assert page.get_by_text("Assistance agents").count() == 0
@@ -80,6 +91,7 @@ def test_agent_logs_in_uses_the_helpdesk_and_leaves_feedback(app_server, page, d
     page.click("button[type=submit]")
     page.wait_for_selector("#chat-input", timeout=60_000)
     assert "Assistance agents" in page.locator("button[role=combobox]").inner_text()
+    assert page.locator("#user-nav-button").is_visible(), "agents keep their account menu"
 
     ask(page, "Comment ouvrir un ticket dans l'outil Sillage ?")
     answer = wait_answer(page)
@@ -104,16 +116,89 @@ def test_agent_logs_in_uses_the_helpdesk_and_leaves_feedback(app_server, page, d
     assert (0, "Il manque le numéro de poste du support") in rows
 
 
+def inside_the_screen(page, locator) -> bool:
+    box = locator.bounding_box()
+    screen = page.viewport_size
+    return (
+        box is not None
+        and box["x"] >= 0
+        and box["y"] >= 0
+        and box["x"] + box["width"] <= screen["width"]
+        and box["y"] + box["height"] <= screen["height"]
+    )
+
+
+@ON_EVERY_SCREEN
 def test_widget_on_the_administration_site_answers(app_server, page, double):
     page.goto(app_server.url + "/public/demo.html")
-    page.locator("#chainlit-copilot-button").click(timeout=60_000)
+    launcher = page.locator("#chainlit-copilot-button")
+    launcher.wait_for(timeout=60_000)
+    phone = screen_of(page) == "phone"
+    if phone:
+        page.wait_for_timeout(500)  # the launcher's entrance transition
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, f"the demo page is {width}px wide on a 375px phone"
+        assert inside_the_screen(page, launcher), launcher.bounding_box()
+        shoot(page, "phone-widget-closed")
+    launcher.click(timeout=60_000)
     page.wait_for_selector("#chainlit-copilot >> #chat-input", timeout=60_000)
+    if phone:  # full screen, and the button that closes it stays reachable
+        panel = page.locator("#chainlit-copilot >> [role=dialog]")
+        page.wait_for_timeout(500)
+        assert panel.bounding_box() == {"x": 0, "y": 0, "width": 375, "height": 740}
+        assert inside_the_screen(page, page.locator("#chainlit-copilot >> #chat-submit"))
+        assert inside_the_screen(page, launcher) and launcher.is_visible()
     page.fill("#chainlit-copilot >> #chat-input", "Comment faire un passeport ?")
     page.click("#chainlit-copilot >> #chat-submit")
     answer = page.locator(f"#chainlit-copilot >> {ANSWER}").last
     answer.locator("a[href*='service-public']").first.wait_for(timeout=90_000)
     assert "[1]" in answer.inner_text()
     assert run_axe(page) == [], describe(run_axe(page))
+    if phone:
+        shoot(page, "phone-widget-open")
+        launcher.click()  # closes the widget
+        page.locator("#chainlit-copilot >> [role=dialog]").wait_for(state="hidden")
+        assert inside_the_screen(page, launcher)
+
+
+def test_agent_login_page_shows_no_error_until_a_login_fails(app_server, page):
+    page.goto(app_server.url + "/agent")
+    page.wait_for_selector("#email", timeout=60_000)
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(1000)  # the page's own header login has been refused by now
+    error = page.get_by_text("La connexion n'a pas abouti")
+    assert not error.is_visible(), "an error before anyone typed anything"
+    assert page.get_by_role("alert").count() == 0
+    page.fill("#email", AGENT)
+    page.fill("#password", "pas-le-bon-mot-de-passe")
+    page.click("button[type=submit]")
+    error.wait_for(timeout=30_000)
+    assert page.get_by_role("alert").count() == 1
+    assert "Unauthorized" not in page.locator("body").inner_text()
+
+
+@ON_EVERY_SCREEN
+def test_citizen_has_no_account_menu(app_server, page, double):
+    """An anonymous citizen has no account: no avatar, no internal id, no "log out"."""
+    open_chat(page, app_server.url)
+    page.wait_for_load_state("networkidle")
+    page.get_by_role("button", name=re.compile("Changer de thème")).wait_for(timeout=30_000)
+    assert not page.locator("#user-nav-button").is_visible()
+    assert page.get_by_text("Se déconnecter").count() == 0
+    assert "citoyen-" not in page.content()
+
+
+@ON_EVERY_SCREEN
+def test_theme_button_is_named_in_french(app_server, page, double):
+    open_chat(page, app_server.url)
+    button = page.get_by_role("button", name=re.compile("Changer de thème"))
+    button.wait_for(timeout=30_000)
+    assert "Toggle" not in (button.text_content() or "")
+    assert "Toggle" not in page.locator("body").inner_text()
+    assert "Toggle theme" not in page.content()
+    button.click()
+    assert page.get_by_role("menuitem", name="Thème sombre").is_visible()
+    page.keyboard.press("Escape")
 
 
 def test_login_page_is_accessible(app_server, page):

@@ -243,8 +243,12 @@ _LABELS: dict[str, tuple[str, bool]] = {
 }
 
 
-def masked_notice(types: Iterable[str]) -> str:
-    """A discreet French sentence saying what was masked and that it was not sent."""
+def masked_notice(types: Iterable[str], has_model: bool = True) -> str:
+    """A discreet French sentence saying what was masked and that it was not sent.
+
+    ``has_model``: a language model (backend) is configured. Without one nothing is sent
+    anywhere, so the sentence must not mention a model.
+    """
     wanted = set(types)
     labels = [_LABELS[t] for t in ENTITY_TYPES if t in wanted]
     if not labels:
@@ -264,4 +268,6 @@ def masked_notice(types: Iterable[str]) -> str:
             if feminine
             else ("ont été masqués", "ils n'ont", "transmis")
         )
-    return f"Par précaution, {listed} {verb} : {pronoun} pas été {sent} au modèle."
+    if has_model:
+        return f"Par précaution, {listed} {verb} : {pronoun} pas été {sent} au modèle de langue."
+    return f"Par précaution, {listed} {verb} : {pronoun} été {sent} à aucun service extérieur."
