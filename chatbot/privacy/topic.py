@@ -36,7 +36,7 @@ _INTRODUCERS = """
     identifiant id identifiants allocataire alloc caf cpam msa sécu secu sécurité securite
     sociale social nir insee iban rib fiscal fiscale impots impôts france travail pôle pole
     emploi ft matricule dossier référence reference ref réf
-    usager usagère l'usager mr m. mme mme. mlle monsieur madame mademoiselle dr docteur
+    mr m. mme mme. mlle monsieur madame mademoiselle dr docteur
     bonjour bonsoir salut bjr bsr hello coucou allo allô
     merci mci mrc bcp beaucoup d'avance davance avance cordialement cdlt cdt salutations
     sincères sinceres respectueusement bien bonne journée journee soirée soiree
@@ -65,7 +65,7 @@ def _tidy(text: str) -> str:
         text = text.replace("(", " ").replace(")", " ")
     text = _LOOSE_PUNCT.sub(" ", text)
     text = _SPACES.sub(" ", text)
-    return text.strip(" \t\n,:;.-—–()")
+    return text.strip(" \t\n,:;.-—–")
 
 
 def topic_of(text: str) -> str:
