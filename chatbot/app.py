@@ -181,10 +181,9 @@ async def on_message(message: cl.Message) -> None:
             caller=caller,
         ):
             if isinstance(event, Token):
-                if event.reset:
-                    reply.content = ""
-                else:
-                    await reply.stream_token(event.text)
+                if event.reset and reply.streaming:  # withdraw it from the screen too
+                    await reply.stream_token(" ", is_sequence=True)
+                await reply.stream_token(event.text)
             else:
                 result = event
     except Exception:

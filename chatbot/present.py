@@ -1,11 +1,24 @@
-"""Turn a TurnResult into the Markdown a user reads (chat page, widget, CLI text output)."""
+"""Turn a TurnResult into the Markdown a user reads (chat page, widget, CLI text output).
+
+The answer was checked for display by the turn (``chatbot.display``); the sources list is
+built here, from fiche metadata: its labels are escaped and a link is made only to a plain
+web address, so a fiche's title or address cannot bring in an image, HTML or another link.
+"""
 
 from __future__ import annotations
 
+import re
+
+from chatbot.display import safe_url
 from chatbot.turn import Source, TurnResult
 
 # Said only where sources are listed (the page's footer no longer mentions them).
 SOURCES_HEADING = "**Sources** : vérifiez sur ces pages avant d'agir."
+_MARKUP = re.compile(r"[\\`\[\]<>!&]")
+
+
+def _escape(text: str) -> str:
+    return _MARKUP.sub(r"\\\g<0>", " ".join(text.split()))
 
 
 def _section(source: Source) -> str:
@@ -33,9 +46,12 @@ def source_lines(sources: list[Source]) -> list[str]:
         first = group[0]
         sections = list(dict.fromkeys(s for s in map(_section, group) if s))
         markers = " ".join(_marker(s.n) for s in group)
-        line = f"- {markers} [{first.title}]({first.url})"
+        title = _escape(first.title)
+        line = (
+            f"- {markers} [{title}]({first.url})" if safe_url(first.url) else f"- {markers} {title}"
+        )
         if sections:
-            line += " — " + " ; ".join(sections)
+            line += " — " + " ; ".join(_escape(s) for s in sections)
         lines.append(line)
     return lines
 

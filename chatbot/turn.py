@@ -3,6 +3,10 @@
 1. normalise the input; 2. pseudonymise it (privacy gate); 3. run the flow's graph;
 4. end in one named status with answer and sources; 5. re-personalise for display only and
 log ids, timings and counts (never text).
+
+Every text that reaches a screen goes through the display check (``chatbot.display``) here,
+whatever the channel: the streamed tokens while they stream, and the final answer, model's
+or fiche excerpts. Placeholders come back as the user's values in plain text only.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from collections.abc import AsyncIterator
 
 from pydantic import BaseModel, Field
 
+from chatbot.display import DisplayStream, check_answer
 from chatbot.flows.state import TurnContext
 from chatbot.flows.status import Status
 from chatbot.guard import normalise
@@ -33,10 +38,11 @@ class Caller(BaseModel):
 
 
 class Token(BaseModel):
-    """A piece of the answer, safe to display now (placeholders never shown broken)."""
+    """A piece of the answer, checked for display (links, images, markup, canary) and safe to
+    show now: what is not yet verifiable (half a link, a placeholder) is held back."""
 
     text: str = ""
-    reset: bool = False  # what was streamed so far is withdrawn (e.g. the backend failed)
+    reset: bool = False  # what was streamed so far is withdrawn (backend failed, canary...)
 
 
 class TurnResult(BaseModel):
@@ -110,34 +116,50 @@ async def run_turn(
     }
     config = {"configurable": {"thread_id": thread_id}}
     graph = services.graphs[flow.name]
-    display = privacy.stream()
     final: dict = {}
+
+    def display_stream() -> DisplayStream:
+        # The sources are known before generation starts (the "values" of retrieve, decide).
+        hits = final.get("hits", [])
+        return DisplayStream(
+            {h.url for h in hits}, len(hits), services.canary, privacy.repersonalise_display
+        )
+
+    display: DisplayStream | None = None
     step = time.perf_counter()
     async for mode, chunk in graph.astream(
         state_in, config, context=context, stream_mode=["custom", "updates", "values"]
     ):
         if mode == "custom":
             if chunk.get("reset"):
-                display = privacy.stream()
+                display = None
                 yield Token(reset=True)
-            elif shown := display.feed(chunk.get("token", "")):
-                yield Token(text=shown)
+                continue
+            display = display or display_stream()
+            for reset, shown in display.feed(chunk.get("token", "")):
+                yield Token(reset=reset, text=shown)
         elif mode == "updates":
             for node in chunk:
                 timings[node] = _ms(step)
             step = time.perf_counter()
         else:
             final = chunk
-    if rest := display.flush():
-        yield Token(text=rest)
+    for reset, shown in display.flush() if display else []:
+        yield Token(reset=reset, text=shown)
 
     status = Status(final.get("status") or Status.backend_error)
+    answer = final.get("answer", "")
+    if status in (Status.answered, Status.answered_excerpts):
+        # Model or fiche text: the same display check as the stream (a no-op on a checked
+        # answer, and what makes excerpts safe).
+        hits = final.get("hits", [])
+        answer = check_answer(answer, len(hits), {h.url for h in hits}, services.canary).text
     result = TurnResult(
         turn_id=turn_id,
         thread_id=thread_id,
         flow=flow.name,
         status=status,
-        answer=privacy.repersonalise(final.get("answer", "")),
+        answer=privacy.repersonalise_display(answer),
         sources=list(final.get("sources", [])),
         masked=masked,
         notice=masked_notice(masked, has_model=services.backend is not None),

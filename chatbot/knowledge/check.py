@@ -6,10 +6,12 @@
 
 from __future__ import annotations
 
+import html
 import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from chatbot.knowledge.fiche import ID_PATTERN, MAX_BYTES, Fiche, parse, read_text
 from chatbot.knowledge.models import AUDIENCES, Problem
@@ -28,6 +30,48 @@ _PERSONAL = {
     ),
     "IBAN": re.compile(r"\bFR\d{2}(?:\s?[0-9A-Z]{4}){5}\s?[0-9A-Z]{3}\b"),
 }
+# The only sites a fiche may link to: official ones. A host matches itself and its sub-domains
+# ("gouv.fr" covers "www.impots.gouv.fr"). Answers only ever link to a turn's sources; this
+# keeps fiches, whose text is quoted as excerpts, from pointing anywhere else.
+OFFICIAL_HOSTS: tuple[str, ...] = (
+    "gouv.fr",  # impots, legifrance, ants, franceconnect, interieur, travail-emploi...
+    "service-public.fr",
+    "ameli.fr",
+    "caf.fr",
+    "msa.fr",
+    "urssaf.fr",
+    "france-travail.fr",
+    "pole-emploi.fr",
+    "info-retraite.fr",
+    "lassuranceretraite.fr",
+    "agirc-arrco.fr",
+    "cnil.fr",
+    "defenseurdesdroits.fr",
+    "justice.fr",
+    "vie-publique.fr",
+    "legifrance.fr",
+    "europa.eu",
+    "france-services.fr",
+    "monespacesante.fr",
+    "mesdroitssociaux.fr",
+    "etudiant.gouv.fr",
+)
+_HOSTS_HINT = (
+    "link to an official page instead (service-public.fr, *.gouv.fr, ameli.fr, caf.fr …; "
+    "the list is OFFICIAL_HOSTS in chatbot/knowledge/check.py) or remove the link"
+)
+_FICHE_IMAGE = re.compile(r"!\[[^\]\n]*\]\s*[(\[]|<\s*img\b", re.IGNORECASE)
+# Every way a fiche can write a link target: inline "](…)", "](<…>)", a reference definition
+# "[x]: …", an autolink "<scheme:…>", HTML href/src, a bare "https://", "//host" or "www.".
+_FICHE_TARGETS = re.compile(
+    r"\]\(\s*<([^>\n]*)>"
+    r"|\]\(\s*([^)\s]*)"
+    r"|^\s*(?:>\s*)*\[[^\]\n]+\]:\s*<?([^\s>]*)"
+    r"|<([A-Za-z][A-Za-z0-9+.\-]{1,31}:[^<>\s]*)>"
+    r"|\b(?:href|src)\s*=\s*[\"']?([^\"'\s>]*)"
+    r"|(?<![\w/(<\[])((?:[a-z][a-z0-9+.\-]*:[\\/]|//(?=\w)|www\.)[^\s)<>\]\"']*)",
+    re.IGNORECASE | re.MULTILINE,
+)
 _OFFICIAL_MAIL = re.compile(r"@([\w-]+\.)*(gouv\.fr|example\.\w+|exemple\.\w+)\b", re.I)
 
 
@@ -89,6 +133,7 @@ def _read_fiche(
         problems += more
         if fiche is not None:
             problems += personal_data(fiche)
+            problems += foreign_links(fiche)
     if cache is not None:
         cache[rel] = (signature, fiche, list(problems))
     return fiche, problems
@@ -247,6 +292,63 @@ def personal_data(fiche: Fiche) -> list[Problem]:
     return problems
 
 
+def official_host(host: str) -> bool:
+    host = host.lower().rstrip(".")
+    return any(host == h or host.endswith("." + h) for h in OFFICIAL_HOSTS)
+
+
+def _foreign_target(target: str) -> str | None:
+    """Why a link target may not be in a fiche, or None: a relative link (another fiche,
+    checked elsewhere), an anchor, or a page of an official site."""
+    decoded = unquote(html.unescape(target)).strip()
+    normal = decoded.replace("\\", "/")
+    scheme = re.match(r"([a-z][a-z0-9+.\-]*):", normal, re.IGNORECASE)
+    if scheme is None and not normal.startswith("//") and not normal.lower().startswith("www."):
+        return None
+    if scheme and scheme.group(1).lower() in ("mailto", "tel"):
+        address = normal[scheme.end() :].split("?", 1)[0]
+        domain = address.rpartition("@")[2]
+        if scheme.group(1).lower() == "tel" or official_host(domain):
+            return None
+        return f"e-mail link to `{domain}`, which is not an official site"
+    if scheme and scheme.group(1).lower() not in ("http", "https"):
+        return f"`{scheme.group(1).lower()}:` link"
+    rest = normal[scheme.end() :] if scheme else normal
+    rest = "//" + rest.lstrip("/") if scheme or rest.startswith("//") else "//" + rest
+    try:
+        host = urlsplit(rest).hostname or ""
+    except ValueError:
+        host = ""
+    if not host or not official_host(host):
+        return f"link to `{host or decoded}`, which is not an official site"
+    return None
+
+
+def foreign_links(fiche: Fiche) -> list[Problem]:
+    """Images, and links to hosts outside OFFICIAL_HOSTS, however written: an answer never
+    shows an image, and a link in a fiche may only lead to an official site."""
+    body = fiche.body
+    if not any(mark in body for mark in ("](", "]:", "<", "://", ":\\", "//", "www.", "=")):
+        return []
+    problems = []
+    for i, line in enumerate(body.split("\n")):
+        where = fiche.body_line + i
+        if _FICHE_IMAGE.search(line):
+            problems.append(
+                _error(
+                    fiche.path,
+                    where,
+                    "image in a fiche",
+                    "remove it: answers never show images; say in words what it shows",
+                )
+            )
+        for match in _FICHE_TARGETS.finditer(line):
+            target = next(g for g in match.groups() if g is not None)
+            if why := _foreign_target(target):
+                problems.append(_error(fiche.path, where, why, _HOSTS_HINT))
+    return problems
+
+
 _DIGITS = re.compile(r"[0-9][0-9 .-]{7,}[0-9]")
 
 
@@ -269,4 +371,13 @@ def check(knowledge_dir: Path) -> list[Problem]:
     return scan(knowledge_dir).problems
 
 
-__all__ = ["MAX_BYTES", "FileCache", "Scan", "check", "personal_data", "scan"]
+__all__ = [
+    "MAX_BYTES",
+    "OFFICIAL_HOSTS",
+    "FileCache",
+    "Scan",
+    "check",
+    "foreign_links",
+    "personal_data",
+    "scan",
+]

@@ -29,12 +29,26 @@ PLACEHOLDER = re.compile(r"<\s*(" + "|".join(ENTITY_TYPES) + r")_(\d{1,4})\s*>")
 _PARTIAL = re.compile(r"<\s*(?P<name>[A-Z_]{0,16})(?:(?<=_)\d{1,4}\s*)?")
 
 
-def _could_be_placeholder(tail: str) -> bool:
+def could_be_placeholder(tail: str) -> bool:
+    """``tail`` may be the start of a placeholder still being streamed ("<", "<NO", "<NOM_1 ")."""
     match = _PARTIAL.fullmatch(tail)
     if match is None:
         return False
     name = match.group("name")
     return any(f"{t}_".startswith(name) or name.startswith(f"{t}_") for t in ENTITY_TYPES)
+
+
+# In the word around a placeholder, what makes it part of a URL, an address or markup.
+_URLISH = re.compile(r"[/\\@=%]|\]\(|www\.|\w:\S", re.IGNORECASE)
+# What a value must not bring into Markdown: links, images, HTML, entities, escapes.
+_MARKUP = re.compile(r"[\\\[\]()<>!&`]")
+
+
+def _in_url(text: str, start: int, end: int) -> bool:
+    left = re.search(r"\S*\Z", text[:start])
+    right = re.match(r"\S*", text[end:])
+    word = (left.group(0) if left else "") + " " + (right.group(0) if right else "")
+    return bool(_URLISH.search(PLACEHOLDER.sub(" ", word)))
 
 
 # Types whose value is compared on letters and digits only ("06 12 34 56 78" = "0612345678").
@@ -191,6 +205,20 @@ class Pseudonymiser:
 
         return PLACEHOLDER.sub(value, text)
 
+    def repersonalise_display(self, text: str) -> str:
+        """For a checked answer (``chatbot.display``): placeholders back to the user's values in
+        plain text only. A placeholder in a word that holds a URL, an address or markup
+        ("https://…<NOM_1>", "<EMAIL_1>@host", "](…") stays a placeholder, so a value never
+        ends up in a link; values are escaped so they cannot form Markdown links or HTML."""
+
+        def value(match: re.Match[str]) -> str:
+            found = self._values.get(f"<{match.group(1)}_{match.group(2)}>")
+            if found is None or _in_url(match.string, match.start(), match.end()):
+                return match.group(0)
+            return _MARKUP.sub(r"\\\g<0>", found)
+
+        return PLACEHOLDER.sub(value, text)
+
     def stream(self) -> StreamRepersonaliser:
         return StreamRepersonaliser(self)
 
@@ -207,7 +235,7 @@ class StreamRepersonaliser:
         self._pending += delta
         cut = len(self._pending)
         start = self._pending.rfind("<")
-        if start != -1 and _could_be_placeholder(self._pending[start:]):
+        if start != -1 and could_be_placeholder(self._pending[start:]):
             cut = start
         ready, self._pending = self._pending[:cut], self._pending[cut:]
         return self._pseudonymiser.repersonalise(ready)

@@ -1,13 +1,12 @@
-"""Step 7, check: nothing unchecked is displayed. ``check_answer`` is the pure check
-(citations, links, canary); ``check`` is the step that acts on it."""
+"""Step 7, check: nothing unchecked is displayed. ``check_answer`` (``chatbot.display``) is
+the pure check (citations, links, images, markup, canary), the same one the stream goes
+through on its way to every screen; ``check`` is the step that acts on it."""
 
 from __future__ import annotations
 
-import re
-
 from langgraph.runtime import Runtime
-from pydantic import BaseModel
 
+from chatbot.display import CITATION, Checked, check_answer
 from chatbot.flows.state import TurnContext, TurnState
 from chatbot.flows.status import Status
 from chatbot.flows.steps.excerpts import excerpts_update
@@ -16,51 +15,7 @@ from chatbot.replies import reply
 
 log = get_logger("guichet.flow")
 
-CITATION = re.compile(r"\[(\d{1,2})\]")
-URL = re.compile(r"https?://[^\s)\]>\"']+|www\.[^\s)\]>\"']+", re.IGNORECASE)
-
-
-class Checked(BaseModel):
-    text: str
-    cited: list[int]  # source numbers the answer cites, in order of first use
-    invalid_citations: int = 0
-    removed_urls: int = 0
-    canary_leak: bool = False
-
-
-def check_answer(text: str, n_sources: int, allowed_urls: set[str], canary: str) -> Checked:
-    """Drop citations to sources that do not exist and URLs that are not sources."""
-    if canary and canary.lower() in text.lower():
-        return Checked(text="", cited=[], canary_leak=True)
-
-    invalid = 0
-
-    def _citation(match: re.Match[str]) -> str:
-        nonlocal invalid
-        if 1 <= int(match.group(1)) <= n_sources:
-            return match.group(0)
-        invalid += 1
-        return ""
-
-    text = CITATION.sub(_citation, text)
-    removed = 0
-
-    def _url(match: re.Match[str]) -> str:
-        nonlocal removed
-        url = match.group(0).rstrip(".,;:")
-        if url in allowed_urls:
-            return match.group(0)
-        removed += 1
-        return "(lien retiré)"
-
-    text = URL.sub(_url, text)
-    cited: list[int] = []
-    for match in CITATION.finditer(text):
-        n = int(match.group(1))
-        if n not in cited:
-            cited.append(n)
-    text = re.sub(r"[ \t]{2,}", " ", text).strip()
-    return Checked(text=text, cited=cited, invalid_citations=invalid, removed_urls=removed)
+__all__ = ["CITATION", "Checked", "check", "check_answer"]
 
 
 def check(state: TurnState, runtime: Runtime[TurnContext]) -> TurnState:
@@ -79,12 +34,14 @@ def check(state: TurnState, runtime: Runtime[TurnContext]) -> TurnState:
         # An answer that cites nothing is not grounded: show the evidence instead.
         log.warning("check_uncited_answer", turn_id=ctx.turn_id, invalid=checked.invalid_citations)
         return excerpts_update(state, ctx.flow, "uncited", "excerpts_unverified")
-    if checked.invalid_citations or checked.removed_urls:
+    if checked.invalid_citations or checked.removed_urls or checked.removed_html:
         log.info(
             "check_repaired",
             turn_id=ctx.turn_id,
             invalid=checked.invalid_citations,
             removed_urls=checked.removed_urls,
+            removed_images=checked.removed_images,
+            removed_html=checked.removed_html,
         )
     # Only the sources the answer cites are listed under it, keeping their numbers.
     sources = [s for s in state["sources"] if s.n in checked.cited]
