@@ -73,6 +73,12 @@ class Checked(BaseModel):
     removed_html: int = 0
     canary_leak: bool = False
 
+    def repairs(self) -> dict[str, int]:
+        """What the check removed, for the logs (counts only, never text)."""
+        return self.model_dump(
+            include={"invalid_citations", "removed_urls", "removed_images", "removed_html"}
+        )
+
 
 def _compact(text: str) -> str:
     return re.sub(r"[\W_]+", "", text.casefold())

@@ -34,15 +34,8 @@ def check(state: TurnState, runtime: Runtime[TurnContext]) -> TurnState:
         # An answer that cites nothing is not grounded: show the evidence instead.
         log.warning("check_uncited_answer", turn_id=ctx.turn_id, invalid=checked.invalid_citations)
         return excerpts_update(state, ctx.flow, "uncited", "excerpts_unverified")
-    if checked.invalid_citations or checked.removed_urls or checked.removed_html:
-        log.info(
-            "check_repaired",
-            turn_id=ctx.turn_id,
-            invalid=checked.invalid_citations,
-            removed_urls=checked.removed_urls,
-            removed_images=checked.removed_images,
-            removed_html=checked.removed_html,
-        )
+    if any(checked.repairs().values()):
+        log.info("check_repaired", turn_id=ctx.turn_id, **checked.repairs())
     # Only the sources the answer cites are listed under it, keeping their numbers.
     sources = [s for s in state["sources"] if s.n in checked.cited]
     return {"status": Status.answered, "answer": checked.text, "sources": sources}
