@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 
 from pydantic import BaseModel, Field
 
+from chatbot.backend.models import Usage
 from chatbot.flows.state import TurnContext
 from chatbot.flows.status import Status
 from chatbot.guard import normalise
@@ -50,6 +51,7 @@ class TurnResult(BaseModel):
     notice: str = ""  # French notice telling the user what was masked
     degraded: str | None = None
     timings: dict[str, float] = Field(default_factory=dict)
+    usage: Usage | None = None  # tokens, cost and energy of the generation, when one ran
 
 
 async def run_turn(
@@ -143,6 +145,7 @@ async def run_turn(
         notice=masked_notice(masked),
         degraded=final.get("degraded"),
         timings={**timings, "total": _ms(started)},
+        usage=context.usage,
     )
     bound.info(
         "turn_finished",
