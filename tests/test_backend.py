@@ -435,9 +435,7 @@ async def test_rerank_top_n(backend: Backend) -> None:
     assert [r.index for r in results] == [1]
 
 
-async def test_rerank_remembers_the_shape_that_worked(
-    backend: Backend, albert: FakeAlbert
-) -> None:
+async def test_rerank_remembers_the_shape_that_worked(backend: Backend, albert: FakeAlbert) -> None:
     await backend.rerank(published("prix du passeport adulte"), DOCUMENTS)
     albert.reset()
     again = await backend.rerank(published("passeport mineur"), DOCUMENTS)
