@@ -31,6 +31,7 @@ from chatbot.logs import get_logger
 log = get_logger("guichet.backend")
 
 BACKOFF_START = 0.5
+RESET_MARGIN = 0.25  # seconds added to an exhausted window's reset
 PACE_BELOW = 2  # remaining requests at or under which calls are spread until the reset
 
 _DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?!s))?(?:(\d+(?:\.\d+)?)s)?$")
@@ -179,8 +180,9 @@ class Pacer:
         left = window.reset_in()
         if left is None or left == 0:
             return 0.0
-        # Exhausted: wait for the reset. Nearly: spread what is left over the time left.
-        share = left if window.remaining <= 0 else left / (window.remaining + 1)
+        # Exhausted: wait for the reset (resets come in whole seconds: a margin). Nearly:
+        # spread what is left over the time left.
+        share = left + RESET_MARGIN if window.remaining <= 0 else left / (window.remaining + 1)
         if window.remaining > 0:
             window.remaining -= 1  # this call uses one; the next waits its own share
         return min(share, self.cap)

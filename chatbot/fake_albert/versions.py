@@ -10,6 +10,7 @@ server's status and ``{"detail": ...}`` body, and answers in that server's shape
 from __future__ import annotations
 
 import json
+import math
 from typing import Any, Literal
 
 from starlette.responses import JSONResponse, Response
@@ -54,7 +55,7 @@ def rate_limited(version: Version, model: str, headers: dict[str, str]) -> Respo
 
 def duration(seconds: float) -> str:
     """OpenGateLLM's reset format: ``"2h0m5s"``, ``"1m30s"``, ``"45s"`` (whole seconds)."""
-    total = max(0, int(round(seconds)))
+    total = max(0, math.ceil(seconds))  # a window is not over before its reset
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     if hours:
