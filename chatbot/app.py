@@ -11,9 +11,11 @@ import chainlit as cl
 from chainlit.config import ChainlitConfigOverrides, UISettings
 from chainlit.config import config as chainlit_config
 from chainlit.server import app as chainlit_server
-from chainlit.types import ChatProfile, Starter
+from chainlit.types import ChatProfile, InputAudioChunk, Starter
 from starlette.responses import JSONResponse
 
+from chatbot.backend import BackendError
+from chatbot.backend.audio import pcm16_to_wav
 from chatbot.flows.schema import Flow
 from chatbot.logs import configure_logging, get_logger
 from chatbot.present import as_markdown
@@ -91,6 +93,7 @@ async def startup() -> None:
     configure_logging(settings.log_format, settings.log_level)
     await create_schema(database_url(settings))
     _services = await Services.start(settings, watch=True, verify=False)
+    _enable_audio(_services)
 
 
 @cl.on_app_shutdown
@@ -212,3 +215,53 @@ async def _show_retrieval(result: TurnResult) -> None:
             + f"\n\nStatut : {result.status.value} · "
             f"durée : {result.timings.get('total', 0):.0f} ms"
         )
+
+
+# --- audio input: dictation, when the backend serves a speech model -------------------------
+# The microphone is shown only if /v1/models lists an automatic-speech-recognition model.
+# The recording goes to that model alone; its transcript is handled exactly like typed text
+# (on_message: privacy gate first), so no personal data reaches the chat model.
+
+AUDIO_FAILED = (
+    "Désolé, nous n'avons pas pu transcrire votre message vocal. Vous pouvez l'écrire ou réessayer."
+)
+
+
+def _enable_audio(services: Services) -> None:
+    backend = services.backend
+    enabled = backend is not None and backend.catalogue.speech_model() is not None
+    chainlit_config.features.audio.enabled = enabled
+    log.info("audio_input", enabled=enabled)
+
+
+@cl.on_audio_start
+async def audio_start() -> bool:
+    cl.user_session.set("audio", bytearray())
+    return True
+
+
+@cl.on_audio_chunk
+async def audio_chunk(chunk: InputAudioChunk) -> None:
+    buffer = cl.user_session.get("audio")
+    if buffer is not None:
+        buffer.extend(chunk.data)
+
+
+@cl.on_audio_end
+async def audio_end() -> None:
+    buffer = cl.user_session.get("audio") or bytearray()
+    cl.user_session.set("audio", None)
+    if not buffer or _services is None or _services.backend is None:
+        return
+    wav = pcm16_to_wav(bytes(buffer), chainlit_config.features.audio.sample_rate)
+    try:
+        text = await _services.backend.transcribe(wav)
+    except BackendError as exc:
+        log.warning("audio_transcription_failed", kind=exc.kind)
+        await cl.Message(content=AUDIO_FAILED, author="Guichet").send()
+        return
+    if not text:
+        return
+    message = cl.Message(content=text, author="Vous", type="user_message")
+    await message.send()
+    await on_message(message)

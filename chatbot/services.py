@@ -49,6 +49,8 @@ class Services:
         backend = Backend(settings) if settings.has_backend else None
         if backend is not None and verify:
             await backend.verify()  # a wrong URL, key or model name stops start-up in one line
+        elif backend is not None:
+            await backend.discover()  # aliases and the embedding space, without failing
         kb = KnowledgeBase.open(settings, backend)
         if sync:
             await kb.sync()  # the knowledge base logs its own counts (kb_synced)

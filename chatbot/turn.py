@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 
 from pydantic import BaseModel, Field
 
+from chatbot.backend.models import Usage
 from chatbot.display import DisplayStream, check_answer
 from chatbot.flows.state import TurnContext
 from chatbot.flows.status import Status
@@ -56,6 +57,7 @@ class TurnResult(BaseModel):
     notice: str = ""  # French notice telling the user what was masked
     degraded: str | None = None
     timings: dict[str, float] = Field(default_factory=dict)
+    usage: Usage | None = None  # tokens, cost and energy of the generation, when one ran
 
 
 async def run_turn(
@@ -165,6 +167,7 @@ async def run_turn(
         notice=masked_notice(masked, has_model=services.backend is not None),
         degraded=final.get("degraded"),
         timings={**timings, "total": _ms(started)},
+        usage=context.usage,
     )
     bound.info(
         "turn_finished",

@@ -11,5 +11,12 @@ if ! command -v chromium >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 
+if ! command -v espeak-ng >/dev/null 2>&1; then
+  echo "setup: installing espeak-ng for the audio tests (it speaks the test questions)" >&2
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq espeak-ng >/dev/null
+fi
+
 uv run --frozen ruff check chatbot tests
 uv run --frozen pytest "$@"

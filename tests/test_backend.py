@@ -1,4 +1,5 @@
-"""The backend client against the fake Albert, over real HTTP on loopback."""
+"""The backend client against the fake Albert, over real HTTP on loopback, for each Albert
+version the fake emulates (2025 albert-api, 2026 OpenGateLLM)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from chatbot.backend import (
     RateLimited,
     StreamInterrupted,
 )
-from chatbot.fake_albert import NO_SOURCE_ANSWER, FakeAlbert
+from chatbot.fake_albert import NO_SOURCE_ANSWER, VERSIONS, FakeAlbert
 from chatbot.outbound import published
 from chatbot.settings import Settings, load_settings
 
@@ -55,9 +56,9 @@ def closed_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def albert() -> Iterator[FakeAlbert]:
-    with FakeAlbert() as double:
+@pytest.fixture(scope="module", params=VERSIONS)
+def albert(request: pytest.FixtureRequest) -> Iterator[FakeAlbert]:
+    with FakeAlbert(version=request.param) as double:
         yield double
 
 
@@ -90,11 +91,13 @@ async def backend(albert: FakeAlbert) -> AsyncIterator[Backend]:
 # --- discovery and configuration check ---------------------------------------------------------
 
 
-async def test_list_models_reports_albert_types(backend: Backend) -> None:
-    models = {m.id: m.type for m in await backend.list_models()}
-    assert models["albert-large"] == "text-generation"
-    assert models["embeddings-small"] == "text-embeddings-inference"
-    assert models["rerank-small"] == "text-classification"
+async def test_list_models_reports_albert_types_and_aliases(backend: Backend) -> None:
+    models = await backend.list_models()
+    types = {alias: m.type for m in models for alias in m.aliases or []}
+    assert types["albert-large"] == "text-generation"
+    assert types["embeddings-small"] == "text-embeddings-inference"
+    assert types["rerank-small"] == "text-classification"
+    assert "albert-large" not in {m.id for m in models}  # an alias, not an id
 
 
 async def test_verify_accepts_the_default_models(backend: Backend) -> None:
@@ -222,7 +225,7 @@ async def test_refused_key_is_an_auth_error_and_not_retried(albert: FakeAlbert) 
     finally:
         await client.aclose()
     assert caught.value.kind == "auth"
-    assert caught.value.status == 403
+    assert caught.value.status == (403 if albert.version == "2025" else 401)
     assert chat_requests(albert) == 1
 
 
@@ -264,7 +267,7 @@ async def test_real_validation_error_does_not_echo_the_prompt(
 
 
 async def test_429_exhausting_retries_is_rate_limited(backend: Backend, albert: FakeAlbert) -> None:
-    albert.inject("429", times=3, retry_after=0.05)
+    albert.inject("429", times=3, reset=0)
     with pytest.raises(RateLimited) as caught:
         await backend.complete(grounded_messages())
     assert caught.value.kind == "rate_limited"
@@ -279,17 +282,18 @@ async def test_503_exhausting_retries_is_unavailable(backend: Backend, albert: F
     assert sum(1 for r in albert.requests if r.path == "/v1/embeddings") == 3
 
 
-async def test_one_429_is_retried_after_its_retry_after(
+async def test_one_429_is_retried_after_the_window_resets(
     backend: Backend, albert: FakeAlbert
 ) -> None:
-    albert.inject("429", retry_after=0.4)
-    started = time.monotonic()
+    # No Retry-After on a 429, in any version. 2026 names the reset (x-ratelimit-reset-*,
+    # "1s"): we wait for it. 2025 says nothing: exponential backoff from 0.5 s.
+    albert.inject("429", reset=1)
     answer = await backend.complete(grounded_messages())
     assert answer == GROUNDED
     requests = albert.requests
     assert len(requests) == 2
-    assert requests[1].at - requests[0].at >= 0.4
-    assert time.monotonic() - started >= 0.4
+    waited = requests[1].at - requests[0].at
+    assert waited >= (0.95 if albert.version == "2026" else 0.37)
 
 
 async def test_one_503_before_a_stream_is_retried_after_its_retry_after(
@@ -413,15 +417,17 @@ DOCUMENTS = [
 ]
 
 
-async def test_rerank_uses_the_newer_shape_and_sorts_by_score(
-    backend: Backend, albert: FakeAlbert
-) -> None:
+async def test_rerank_sorts_by_score_in_each_version(backend: Backend, albert: FakeAlbert) -> None:
     results = await backend.rerank(published("prix du passeport adulte"), DOCUMENTS)
     assert [r.index for r in results] == [1, 2, 0]
     assert results[0].score > results[1].score > results[2].score
-    body = albert.requests[-1].json
-    assert body["query"] == "prix du passeport adulte"
-    assert len(albert.requests) == 1
+    bodies = [r.json for r in albert.requests]
+    if albert.version == "2026":  # {query, documents, top_n} -> results[{relevance_score}]
+        assert bodies[0]["query"] == "prix du passeport adulte"
+        assert len(bodies) == 1
+    else:  # the newer shape is refused with a 422; {prompt, input} -> data[{score}]
+        assert "query" in bodies[0] and bodies[1]["prompt"] == "prix du passeport adulte"
+        assert len(bodies) == 2
 
 
 async def test_rerank_top_n(backend: Backend) -> None:
@@ -429,21 +435,13 @@ async def test_rerank_top_n(backend: Backend) -> None:
     assert [r.index for r in results] == [1]
 
 
-async def test_rerank_falls_back_to_the_older_shape_and_remembers_it(
-    backend: Backend, albert: FakeAlbert
-) -> None:
-    albert.rerank_shapes = {"old"}
-    results = await backend.rerank(published("prix du passeport adulte"), DOCUMENTS)
-    assert [r.index for r in results] == [1, 2, 0]
-    first_bodies = [r.json for r in albert.requests]
-    assert "query" in first_bodies[0] and "prompt" in first_bodies[1]
-    assert len(first_bodies) == 2
-
+async def test_rerank_remembers_the_shape_that_worked(backend: Backend, albert: FakeAlbert) -> None:
+    await backend.rerank(published("prix du passeport adulte"), DOCUMENTS)
     albert.reset()
-    albert.rerank_shapes = {"old"}
     again = await backend.rerank(published("passeport mineur"), DOCUMENTS)
     assert again[0].index == 2
-    assert [("prompt" in r.json) for r in albert.requests] == [True]
+    expected = "query" if albert.version == "2026" else "prompt"
+    assert [(expected in r.json) for r in albert.requests] == [True]
 
 
 async def test_rerank_unknown_model_is_model_not_found(backend: Backend) -> None:

@@ -153,3 +153,28 @@ def test_fake_albert_lets_an_integrator_try_the_model_path(tmp_path: Path) -> No
         server.terminate()
         server.wait(timeout=15)
     assert f"GUICHET_BACKEND_URL={url}" in (server.stdout.read() if server.stdout else "")
+
+
+def test_ask_jsonl_continues_past_an_error_in_a_started_stream(albert, tmp_path: Path) -> None:
+    # OpenGateLLM's `event: error` after the 200 once ended the whole batch with a TypeError.
+    albert.reset()
+    albert.inject("stream_error", times=1, after=2)
+    questions = [
+        {"id": "q1", "question": "Comment faire une procuration pour voter ?"},
+        {"id": "q2", "question": "Comment faire une procuration pour voter ?"},
+    ]
+    try:
+        run = chatbot(
+            "ask",
+            "--jsonl",
+            tmp=tmp_path,
+            stdin="\n".join(json.dumps(q) for q in questions),
+            env={"GUICHET_BACKEND_URL": albert.url, "GUICHET_API_KEY": albert.api_key},
+        )
+    finally:
+        albert.reset()
+    assert run.returncode == 0, run.stderr[-2000:]
+    out = [json.loads(line) for line in run.stdout.splitlines()]
+    assert [o["id"] for o in out] == ["q1", "q2"]
+    assert out[0]["status"] == "answered_excerpts" and out[0]["sources"]
+    assert out[1]["status"] == "answered"

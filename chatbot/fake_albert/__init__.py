@@ -1,10 +1,13 @@
 """A fake Albert API: Guichet's backend test double, shipped so integrators can try Guichet
 with a model-like backend offline (``chatbot fake-albert --port 8090``).
 
-It speaks the OpenAI wire format plus Albert's extras (model ``type``, ``/v1/rerank`` in two
-shapes, FastAPI ``{"detail": ...}`` errors, a last stream chunk carrying ``usage``), records
-every request it receives, and injects the faults a real deployment shows (429, 503 with
-``Retry-After``, an nginx 504 HTML page, a stream cut mid-way, a slow answer ...).
+It speaks the OpenAI wire format plus Albert's extras (model ``type`` and ``aliases``,
+``/v1/rerank``, ``/v1/audio/transcriptions``, FastAPI ``{"detail": ...}`` errors, a last
+stream chunk carrying ``usage``), as strictly as the real server of the ``version`` it emulates
+(``"2025"`` albert-api or ``"2026"`` OpenGateLLM, see ``versions``). It records every request
+it receives, and injects the faults a real deployment shows (429 without ``Retry-After``, a
+budget exhausted, 503 with ``Retry-After``, an nginx 504 HTML page, a stream cut or failing
+mid-way, a slow answer ...).
 
 Usage::
 
@@ -21,21 +24,27 @@ model: answers are the first sentences of the sources it was sent.
 
 from chatbot.fake_albert.faults import FAULTS, RecordedRequest
 from chatbot.fake_albert.model import (
+    DEFAULT_MODELS,
     EMBEDDING_DIMENSIONS,
     MODELS,
     NO_SOURCE_ANSWER,
+    SPEECH_MODEL,
     default_responder,
     embed_text,
     overlap_score,
 )
 from chatbot.fake_albert.server import FakeAlbert
+from chatbot.fake_albert.versions import VERSIONS
 
 __all__ = [
+    "DEFAULT_MODELS",
     "EMBEDDING_DIMENSIONS",
     "FAULTS",
     "MODELS",
     "NO_SOURCE_ANSWER",
     "FakeAlbert",
+    "SPEECH_MODEL",
+    "VERSIONS",
     "RecordedRequest",
     "default_responder",
     "embed_text",

@@ -4,33 +4,98 @@ the faults it injects and the log of every request it received."""
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from chatbot.fake_albert.faults import FAULTS, Fault, RecordedRequest, forbidden
-from chatbot.fake_albert.model import default_responder
+from chatbot.fake_albert import versions
+from chatbot.fake_albert.faults import FAULTS, STREAM_FAULTS, Fault, RecordedRequest
+from chatbot.fake_albert.model import DEFAULT_MODELS, DEFAULT_TRANSCRIPT, default_responder
+from chatbot.fake_albert.versions import VERSIONS, Version
 
 Responder = Callable[[dict[str, Any]], str]
 
 
 class Controls:
-    def __init__(self, api_key: str = "test-key", responder: Responder | None = None) -> None:
+    def __init__(
+        self,
+        api_key: str = "test-key",
+        responder: Responder | None = None,
+        version: Version = "2026",
+    ) -> None:
+        if version not in VERSIONS:
+            raise ValueError(f"unknown Albert version {version!r}; choose from {VERSIONS}")
         self.api_key = api_key
+        self.version: Version = version
         self.responder: Responder = responder or default_responder
         self._initial_responder = self.responder
         self.latency: float = 0.0
         self.tokens_per_second: float | None = None
-        # Which rerank body shapes the server accepts: an older Albert takes only
-        # {prompt, input}, a newer one only {query, documents}.
-        self.rerank_shapes: set[str] = {"new", "old"}
+        self.models: list[dict[str, Any]] = copy.deepcopy(DEFAULT_MODELS)
+        self.transcript = DEFAULT_TRANSCRIPT
+        # Models that think before answering (their thoughts cost tokens, see routes.chat);
+        # think_tags: thoughts inline in <think> tags (vLLM without a reasoning parser).
+        self.reasoning: set[str] = set()
+        self.think_tags = False
+        self.cost_per_call = 0.0
+        self._limit: tuple[int, float] | None = None  # requests per window (2026 headers)
+        self._window: tuple[float, int] = (0.0, 0)  # start, requests counted
         self._requests: list[RecordedRequest] = []
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
+
+    # models
+
+    def add_model(
+        self, model_id: str, type: str, aliases: list[str] | None = None, **fields: Any
+    ) -> None:
+        self.models.append({"id": model_id, "type": type, "aliases": aliases or [], **fields})
+
+    def point_alias(self, alias: str, model_id: str, type: str | None = None) -> None:
+        """Move ``alias`` to ``model_id`` (added when new): a model swapped behind an alias."""
+        for model in self.models:
+            if alias in model["aliases"]:
+                model["aliases"].remove(alias)
+        target = next((m for m in self.models if m["id"] == model_id), None)
+        if target is None:
+            self.add_model(model_id, type or "text-generation", [alias])
+        else:
+            target["aliases"].append(alias)
+
+    def find_model(self, name: str) -> dict[str, Any] | None:
+        """The model an id or alias names, as Albert resolves it on every endpoint."""
+        for model in self.models:
+            if model["id"] == name or name in model["aliases"]:
+                return model
+        return None
+
+    def rate_limit(self, requests: int | None, window: float = 60.0) -> None:
+        """Allow ``requests`` per ``window`` seconds (None: unlimited). 2026 reports the window
+        in ``x-ratelimit-*`` headers on every answer; both versions answer 429 past it."""
+        self._limit = None if requests is None else (requests, window)
+        self._window = (time.monotonic(), 0)
+
+    def count_request(self) -> tuple[bool, dict[str, str]]:
+        """Charge one request to the window: (allowed, the 2026 headers to send)."""
+        if self._limit is None:
+            return True, versions.limit_headers(None, None, 0)
+        limit, window = self._limit
+        with self._lock:
+            start, used = self._window
+            now = time.monotonic()
+            if now - start >= window:
+                start, used = now, 0
+            allowed = used < limit
+            used += 1 if allowed else 0
+            self._window = (start, used)
+            reset = window - (now - start)
+        return allowed, versions.limit_headers(limit, max(0, limit - used), reset)
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -38,14 +103,20 @@ class Controls:
             return list(self._requests)
 
     def reset(self) -> None:
-        """Forget requests and faults; restore latency, pacing, rerank shapes and responder."""
+        """Forget requests and faults; restore latency, pacing, models, limits and responder
+        (the version stays)."""
         with self._lock:
             self._requests.clear()
             self._faults.clear()
         self.latency = 0.0
         self.tokens_per_second = None
-        self.rerank_shapes = {"new", "old"}
         self.responder = self._initial_responder
+        self.models = copy.deepcopy(DEFAULT_MODELS)
+        self.transcript = DEFAULT_TRANSCRIPT
+        self.reasoning = set()
+        self.think_tags = False
+        self.cost_per_call = 0.0
+        self._limit = None
 
     def inject(self, fault: str, *, times: int = 1, path: str | None = None, **params: Any) -> None:
         """Make the next ``times`` matching requests fail with ``fault`` (see FAULTS)."""
@@ -80,12 +151,15 @@ class Controls:
     def authorised(self, recorded: RecordedRequest) -> bool:
         return recorded.headers.get("authorization", "") == f"Bearer {self.api_key}"
 
+    def auth_error(self, recorded: RecordedRequest) -> Response:
+        return versions.auth_error(self.version, recorded.headers.get("authorization", ""))
+
     async def record(self, request: Request) -> tuple[RecordedRequest, Fault | None]:
         """Log the request and take the first pending fault that matches it."""
         raw = await request.body()
         try:
             parsed = json.loads(raw) if raw else None
-        except ValueError:
+        except ValueError:  # multipart (audio) or garbage
             parsed = None
         recorded = RecordedRequest(
             method=request.method,
@@ -109,18 +183,24 @@ class Controls:
         return recorded, fault
 
     async def prelude(
-        self, request: Request
+        self, request: Request, *, form: bool = False
     ) -> tuple[RecordedRequest, Fault | None, Response | None]:
-        """Record, apply a fault or check auth and JSON; a response here ends the request."""
+        """Record, apply a fault, check auth, the rate limit and JSON (unless ``form``);
+        a response here ends the request."""
         recorded, fault = await self.record(request)
         if fault is not None:
             if fault.kind == "slow":
                 await asyncio.sleep(fault.delay)
-            elif fault.kind != "cut":
-                return recorded, fault, fault.response()
+            elif fault.kind not in STREAM_FAULTS:
+                return recorded, fault, fault.response(self.version)
         if not self.authorised(recorded):
-            return recorded, fault, forbidden()
-        if not isinstance(recorded.json, dict):
+            return recorded, fault, self.auth_error(recorded)
+        allowed, headers = self.count_request()
+        recorded.limit_headers = headers if self.version == "2026" else {}
+        if not allowed:
+            model = (recorded.json or {}).get("model", "") if not form else ""
+            return recorded, fault, versions.rate_limited(self.version, model, headers)
+        if not form and not isinstance(recorded.json, dict):
             detail = [
                 {"type": "json_invalid", "loc": ["body"], "msg": "JSON decode error", "input": {}}
             ]

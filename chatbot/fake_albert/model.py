@@ -14,13 +14,44 @@ from typing import Any
 
 EMBEDDING_DIMENSIONS = 1024  # bge-m3 on Albert
 
-# The names Guichet's settings use by default, with Albert's model types.
+# What Albert serves by default: canonical ids, with the aliases Guichet's settings use.
+DEFAULT_MODELS: list[dict[str, Any]] = [
+    {
+        "id": "mistralai/Mistral-Small-3.2-24B-Instruct-2506",
+        "type": "text-generation",
+        "aliases": ["albert-large"],
+        "max_context_length": 128000,
+    },
+    {
+        "id": "meta-llama/Llama-3.1-8B-Instruct",
+        "type": "text-generation",
+        "aliases": ["albert-small"],
+        "max_context_length": 128000,
+    },
+    {
+        "id": "BAAI/bge-m3",
+        "type": "text-embeddings-inference",
+        "aliases": ["embeddings-small"],
+        "max_context_length": 8192,
+    },
+    {
+        "id": "BAAI/bge-reranker-v2-m3",
+        "type": "text-classification",
+        "aliases": ["rerank-small"],
+        "max_context_length": 8192,
+    },
+]
+# Name (id or alias) -> type, for callers that only need to know what is served.
 MODELS: dict[str, str] = {
-    "albert-large": "text-generation",
-    "albert-small": "text-generation",
-    "embeddings-small": "text-embeddings-inference",
-    "rerank-small": "text-classification",
+    name: m["type"] for m in DEFAULT_MODELS for name in [m["id"], *m["aliases"]]
 }
+SPEECH_MODEL = {
+    "id": "openai/whisper-large-v3",
+    "type": "automatic-speech-recognition",
+    "aliases": ["audio-large"],
+    "max_context_length": None,
+}
+DEFAULT_TRANSCRIPT = "Bonjour, comment renouveler mon passeport ?"
 
 NO_SOURCE_ANSWER = "Je ne dispose pas d'information sur ce sujet."
 PLACEHOLDER = re.compile(r"<[A-Z_]+_\d+>")

@@ -13,7 +13,7 @@ from chatbot.flows.status import Status
 from chatbot.knowledge.models import Hit, Source
 
 if TYPE_CHECKING:
-    from chatbot.backend import Backend
+    from chatbot.backend import Backend, Usage
     from chatbot.flows.schema import Flow
     from chatbot.knowledge import KnowledgeBase
     from chatbot.privacy import Pseudonymiser
@@ -42,3 +42,4 @@ class TurnContext:
     backend: Backend | None
     canary: str
     turn_id: str = ""
+    usage: Usage | None = None  # what the generation cost (set by the generate step)

@@ -1,7 +1,10 @@
 """Dense embedders: an offline one that needs no model, and the backend's `/v1/embeddings`.
 
 Each embedder names its vector space; the store keeps one Chroma collection per space so
-that switching between offline and backend never mixes vector sizes.
+that switching between offline and backend never mixes vector sizes. The backend's space is
+keyed on the model id its configured name resolves to (Albert's aliases) and the vector
+dimension, so a model swapped behind an alias gets a fresh space, re-embedded, instead of
+new query vectors searched against the old model's.
 """
 
 from __future__ import annotations
@@ -92,7 +95,12 @@ class BackendEmbedder:
     def __init__(self, backend: Any, model: str) -> None:
         self.backend = backend
         self.model = model
-        self.space = "backend-" + re.sub(r"[^a-zA-Z0-9._-]+", "-", model).strip("-.")
+        space = getattr(backend, "embedding_space", None)
+        self.space = (
+            space(model)
+            if callable(space)
+            else "backend-" + re.sub(r"[^a-zA-Z0-9._-]+", "-", model).strip("-.")
+        )
 
     async def _call(self, texts: list[Outbound]) -> np.ndarray:
         result = self.backend.embed(texts, model=self.model)

@@ -30,10 +30,12 @@ async def generate(state: TurnState, runtime: Runtime[TurnContext]) -> TurnState
         parts.append(delta)
         runtime.stream_writer({"token": delta})
     if stream.usage is not None:  # Albert's last chunk: what the operator is billed for
+        ctx.usage = stream.usage
         log.info(
             "generate_usage",
             turn_id=ctx.turn_id,
             finish=stream.finish_reason,
+            model=stream.model,
             **stream.usage.model_dump(),
         )
     return {"answer": "".join(parts)}

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 from langgraph.runtime import Runtime
 
 from chatbot.flows.state import TurnContext, TurnState
 from chatbot.flows.status import Status
 from chatbot.guard import check_input, classifier_messages, parse_classifier
+from chatbot.logs import get_logger
 from chatbot.replies import contacts_text, reply
+
+log = get_logger("guichet.flow")
+_VERDICT = re.compile(r"\b(safe|unsafe|dangereux|malveillant)\b", re.IGNORECASE)
 
 
 async def guard(state: TurnState, runtime: Runtime[TurnContext]) -> TurnState:
@@ -16,10 +22,16 @@ async def guard(state: TurnState, runtime: Runtime[TurnContext]) -> TurnState:
     if verdict.category in REFUSALS:
         return refused(ctx, REFUSALS[verdict.category], verdict.rule)
     if ctx.flow.guard.classifier and ctx.backend is not None:
+        # A reasoning model gets room to think (the backend raises max_tokens for it); its
+        # answer comes back without the reasoning.
         answer = await ctx.backend.complete(
             classifier_messages(ctx.privacy.mask_known(state["question"])), max_tokens=5
         )
-        if parse_classifier(answer):
+        if not _VERDICT.search(answer):
+            # Never silently: the rules already ran, but the operator must know the second
+            # layer said nothing (e.g. a reasoning model that spent every token thinking).
+            log.warning("guard_classifier_no_verdict", turn_id=ctx.turn_id, length=len(answer))
+        elif parse_classifier(answer):
             return refused(ctx, Status.refused_injection, "classifier")
     return {}
 
