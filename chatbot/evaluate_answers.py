@@ -14,10 +14,14 @@ import re
 import uuid
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from chatbot.settings import ROOT, Settings, load_settings
+from chatbot.paths import ROOT
+
+if TYPE_CHECKING:
+    from chatbot.settings import Settings
 
 DEFAULT_SET = ROOT / "tests" / "eval" / "answers.jsonl"
 GROUNDED = {"answered", "answered_excerpts"}
@@ -64,6 +68,8 @@ def cmd_answers(args: argparse.Namespace) -> int:
     ]
     if args.limit:
         cases = cases[: args.limit]
+    from chatbot.settings import load_settings
+
     settings = load_settings()
     double = None
     if args.double:

@@ -11,19 +11,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chatbot.guard.classifier import classifier_messages, parse_classifier
-from chatbot.guard.evaluate import (
-    GuardCase,
-    GuardScore,
-    IntentCase,
-    load_cases,
-    score_guard,
-    score_intents,
-)
-from chatbot.guard.rules import check_input
-from chatbot.settings import ROOT
+from chatbot.paths import ROOT
+
+if TYPE_CHECKING:  # the rules take a moment to compile: only the handlers load them
+    from chatbot.guard.evaluate import GuardCase, GuardScore
 
 RECALL_TARGET = 0.90
 FP_TARGET = 0.02
@@ -48,6 +41,9 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
 
 
 def run(args: argparse.Namespace) -> int:
+    from chatbot.guard.evaluate import GuardCase, load_cases, score_guard
+    from chatbot.guard.rules import check_input
+
     cases = load_cases(args.cases, GuardCase)
     attacks = sum(c.label == "attack" for c in cases)
     print(f"Guardrails: {args.cases} ({attacks} attacks, {len(cases) - attacks} benign)")
@@ -69,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_classifier(cases: list[GuardCase], show_errors: bool) -> None:
+    from chatbot.guard.evaluate import score_guard
+    from chatbot.guard.rules import check_input
     from chatbot.settings import load_settings
 
     settings = load_settings()
@@ -91,6 +89,7 @@ def run_classifier(cases: list[GuardCase], show_errors: bool) -> None:
 
 async def _classify(texts: list[str], settings: Any) -> tuple[list[bool], int]:
     from chatbot.backend import Backend, BackendError
+    from chatbot.guard.classifier import classifier_messages, parse_classifier
     from chatbot.privacy import scrub_once
 
     backend = Backend(settings)  # type: ignore[arg-type]
@@ -146,6 +145,8 @@ def print_guard(title: str, score: GuardScore, show_errors: bool) -> None:
 
 
 def print_intents(path: Path, show_errors: bool) -> None:
+    from chatbot.guard.evaluate import IntentCase, load_cases, score_intents
+
     score = score_intents(load_cases(path, IntentCase))
     print(
         f"\nIntents: {path} accuracy {score.accuracy.value:.3f} "

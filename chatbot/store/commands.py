@@ -13,15 +13,11 @@ import argparse
 import asyncio
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chatbot.settings import Settings, load_settings
-from chatbot.store.reports import (
-    FeedbackReport,
-    UnansweredReport,
-    feedback_report,
-    unanswered_report,
-)
+if TYPE_CHECKING:
+    from chatbot.settings import Settings
+    from chatbot.store.reports import FeedbackReport, UnansweredReport
 
 
 def _one_line(value: str | None, width: int = 160) -> str:
@@ -63,6 +59,7 @@ def print_unanswered(report: UnansweredReport) -> None:
 def _settings() -> Settings:
     """Settings, with logs on stderr only so that --json output stays parseable."""
     from chatbot.logs import configure_logging
+    from chatbot.settings import load_settings
 
     settings = load_settings()
     configure_logging(
@@ -80,11 +77,15 @@ def _show(report: Any, args: argparse.Namespace, as_text: Callable[[Any], None])
 
 
 def cmd_feedback(args: argparse.Namespace) -> int:
+    from chatbot.store.reports import feedback_report
+
     report = asyncio.run(feedback_report(_settings(), days=args.days, recent=args.recent))
     return _show(report, args, print_feedback)
 
 
 def cmd_unanswered(args: argparse.Namespace) -> int:
+    from chatbot.store.reports import unanswered_report
+
     report = asyncio.run(unanswered_report(_settings(), days=args.days, recent=args.recent))
     return _show(report, args, print_unanswered)
 
