@@ -22,33 +22,23 @@ a second sync embeds nothing, an edit re-embeds the changed sections only, a ren
 vectors. A file with an error is reported and its last good version keeps serving.
 """
 
-from importlib import import_module
 from typing import TYPE_CHECKING, Any
+
+from chatbot.knowledge.check import check, scan
+from chatbot.knowledge.models import AUDIENCES, Chunk, Hit, Problem, SyncReport
 
 if TYPE_CHECKING:
     from chatbot.knowledge.base import KnowledgeBase
-    from chatbot.knowledge.check import check, scan
-    from chatbot.knowledge.models import AUDIENCES, Chunk, Hit, Problem, SyncReport
-
-# Loaded on first use, so that ``chatbot kb check`` and ``chatbot --help`` do not load Chroma.
-_LAZY = {
-    "KnowledgeBase": "base",
-    "check": "check",
-    "scan": "check",
-    "AUDIENCES": "models",
-    "Chunk": "models",
-    "Hit": "models",
-    "Problem": "models",
-    "SyncReport": "models",
-}
 
 
 def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
+    # The store (Chroma) takes seconds to load: ``kb check`` and ``--help`` never need it.
+    if name != "KnowledgeBase":
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f"{__name__}.{_LAZY[name]}"), name)
-    globals()[name] = value
-    return value
+    from chatbot.knowledge.base import KnowledgeBase
+
+    globals()[name] = KnowledgeBase
+    return KnowledgeBase
 
 
 __all__ = ["AUDIENCES", "Chunk", "Hit", "KnowledgeBase", "Problem", "SyncReport", "check", "scan"]
