@@ -104,6 +104,25 @@ def test_help_loads_no_model_nor_store() -> None:
         assert command in help_.stdout
 
 
+def test_lazy_packages_still_export_their_functions() -> None:
+    # A submodule named like the function it exports (guard.normalise, knowledge.check):
+    # importing the submodule first must not hide the function behind the package name.
+    code = (
+        "import chatbot.guard.normalise, chatbot.knowledge.check\n"
+        "from chatbot.guard import normalise, check_input\n"
+        "from chatbot.knowledge import check, scan\n"
+        "from chatbot.fake_albert import FakeAlbert\n"
+        "from chatbot.privacy import checksums\n"
+        "assert callable(normalise) and callable(check) and callable(scan), (normalise, check)\n"
+        "assert normalise('  Bonjour ').text == 'Bonjour' and check_input('x').category is None\n"
+        "assert checksums.__name__ == 'chatbot.privacy.checksums' and FakeAlbert.__name__\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+
+
 def test_serve_on_a_busy_port_says_so_and_fails(tmp_path: Path) -> None:
     import socket
 

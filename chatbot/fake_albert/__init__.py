@@ -19,8 +19,9 @@ can tell a grounded answer from a canned one (see ``default_responder``). It is 
 model: answers are the first sentences of the sources it was sent.
 """
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from chatbot.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from chatbot.fake_albert.faults import FAULTS, RecordedRequest
@@ -35,26 +36,20 @@ if TYPE_CHECKING:
     from chatbot.fake_albert.server import FakeAlbert
 
 # Loaded on first use, so that the CLI can list its commands without loading uvicorn.
-_LAZY = {
-    "FAULTS": "faults",
-    "RecordedRequest": "faults",
-    "EMBEDDING_DIMENSIONS": "model",
-    "MODELS": "model",
-    "NO_SOURCE_ANSWER": "model",
-    "default_responder": "model",
-    "embed_text": "model",
-    "overlap_score": "model",
-    "FakeAlbert": "server",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f"{__name__}.{_LAZY[name]}"), name)
-    globals()[name] = value
-    return value
-
+lazy_exports(
+    __name__,
+    {
+        "FAULTS": "faults",
+        "RecordedRequest": "faults",
+        "EMBEDDING_DIMENSIONS": "model",
+        "MODELS": "model",
+        "NO_SOURCE_ANSWER": "model",
+        "default_responder": "model",
+        "embed_text": "model",
+        "overlap_score": "model",
+        "FakeAlbert": "server",
+    },
+)
 
 __all__ = [
     "EMBEDDING_DIMENSIONS",

@@ -7,8 +7,9 @@ classifier_messages(out) -> chat messages for the optional model classifier
 parse_classifier(answer) -> True when the model said "unsafe"
 """
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from chatbot.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from chatbot.guard.classifier import CLASSIFIER_PROMPT, classifier_messages, parse_classifier
@@ -17,26 +18,20 @@ if TYPE_CHECKING:
     from chatbot.guard.rules import Verdict, check_input
 
 # Loaded on first use, so that the CLI can list its commands without compiling the rules.
-_LAZY = {
-    "CLASSIFIER_PROMPT": "classifier",
-    "classifier_messages": "classifier",
-    "parse_classifier": "classifier",
-    "Intent": "intents",
-    "classify_intent": "intents",
-    "Normalised": "normalise",
-    "normalise": "normalise",
-    "Verdict": "rules",
-    "check_input": "rules",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f"{__name__}.{_LAZY[name]}"), name)
-    globals()[name] = value
-    return value
-
+lazy_exports(
+    __name__,
+    {
+        "CLASSIFIER_PROMPT": "classifier",
+        "classifier_messages": "classifier",
+        "parse_classifier": "classifier",
+        "Intent": "intents",
+        "classify_intent": "intents",
+        "Normalised": "normalise",
+        "normalise": "normalise",
+        "Verdict": "rules",
+        "check_input": "rules",
+    },
+)
 
 __all__ = [
     "CLASSIFIER_PROMPT",

@@ -6,8 +6,9 @@ outbound = gate.clear("je m'appelle jean dupont")   # Outbound "je m'appelle <NO
 gate.repersonalise("Bonjour <NOM_1>")      # "Bonjour jean dupont", for display only
 """
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from chatbot.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from chatbot.privacy.analyzer import ENTITY_TYPES, Entity, analyze, analyze_batch, get_analyzer
@@ -21,27 +22,21 @@ if TYPE_CHECKING:
 
 # Loaded on first use, so that importing a submodule (the CLI's ``commands``) stays cheap:
 # the analyzer loads spaCy.
-_LAZY = {
-    "ENTITY_TYPES": "analyzer",
-    "Entity": "analyzer",
-    "analyze": "analyzer",
-    "analyze_batch": "analyzer",
-    "get_analyzer": "analyzer",
-    "Pseudonymiser": "pseudonymise",
-    "Scrubbed": "pseudonymise",
-    "StreamRepersonaliser": "pseudonymise",
-    "masked_notice": "pseudonymise",
-    "scrub_once": "pseudonymise",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f"{__name__}.{_LAZY[name]}"), name)
-    globals()[name] = value
-    return value
-
+lazy_exports(
+    __name__,
+    {
+        "ENTITY_TYPES": "analyzer",
+        "Entity": "analyzer",
+        "analyze": "analyzer",
+        "analyze_batch": "analyzer",
+        "get_analyzer": "analyzer",
+        "Pseudonymiser": "pseudonymise",
+        "Scrubbed": "pseudonymise",
+        "StreamRepersonaliser": "pseudonymise",
+        "masked_notice": "pseudonymise",
+        "scrub_once": "pseudonymise",
+    },
+)
 
 __all__ = [
     "ENTITY_TYPES",
