@@ -4,16 +4,26 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import json
 import os
+import socket
 import sys
 import uuid
 from collections.abc import Callable
 from importlib import import_module
+from typing import TYPE_CHECKING
 
 from chatbot.commands import read_jsonl
+from chatbot.paths import ROOT
 from chatbot.roles import ROLES
-from chatbot.settings import ROOT, Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from chatbot.settings import Settings
+
+# Building the parser imports every module below: each keeps its heavy imports (spaCy,
+# Chroma, SQLAlchemy, Chainlit) inside its command functions, so that ``chatbot --help`` and
+# the light commands start at once.
 
 # Parts that add their own commands through ``register(sub, eval_sub)``.
 COMMAND_MODULES = [
@@ -35,11 +45,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
-    except SettingsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        settings = sys.modules.get("chatbot.settings")  # only loaded by commands that need it
+        if settings is not None and isinstance(exc, settings.SettingsError):
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        raise
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -85,6 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_async(factory: Callable[[Settings], object]) -> int:
+    from chatbot.settings import load_settings
+
     settings = load_settings()
     from chatbot.logs import configure_logging
 
@@ -107,48 +122,130 @@ def fiche_sources(sources: list[dict]) -> list[dict]:
 # --- serve --------------------------------------------------------------------------------
 
 
+APP = ROOT / "chatbot" / "app.py"
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    from chatbot.settings import load_settings
+
     settings = load_settings()
-    if settings.has_backend:
-        from chatbot.backend import Backend, BackendError
+    # Take the port first: a busy port is said at once, before anything slow.
+    try:
+        listener = listen_socket(args.host, args.port)
+    except OSError as exc:
+        print(f"error: {port_problem(args.host, args.port, exc)}", file=sys.stderr)
+        return 2
+    with listener:
+        if settings.has_backend:
+            from chatbot.backend import Backend, BackendError
 
-        async def verify() -> None:
-            backend = Backend(settings)
+            async def verify() -> None:
+                backend = Backend(settings)
+                try:
+                    await backend.verify()
+                finally:
+                    await backend.aclose()
+
             try:
-                await backend.verify()
-            finally:
-                await backend.aclose()
+                asyncio.run(verify())
+            except BackendError as exc:
+                print(f"error: backend {settings.backend_url}: {exc}", file=sys.stderr)
+                return 2
+        mode = (
+            f"model {settings.chat_model} at {settings.backend_url}"
+            if settings.has_backend
+            else ("embedded default: no model configured, answers are cited excerpts")
+        )
+        print(f"Guichet: {mode}", flush=True)
+        # Chainlit reads its folder (.chainlit/, public/, chainlit.md) when first imported.
+        os.environ["CHAINLIT_APP_ROOT"] = str(ROOT)
+        if settings.instance != "public" and not os.environ.get("CHAINLIT_AUTH_SECRET"):
+            os.environ["CHAINLIT_AUTH_SECRET"] = auth_secret(settings)
+        os.chdir(ROOT)
+        return run_chainlit(listener, args.host, args.port)
 
-        try:
-            asyncio.run(verify())
-        except BackendError as exc:
-            print(f"error: backend {settings.backend_url}: {exc}", file=sys.stderr)
-            return 2
-    mode = (
-        f"model {settings.chat_model} at {settings.backend_url}"
-        if settings.has_backend
-        else ("embedded default: no model configured, answers are cited excerpts")
+
+def listen_socket(host: str, port: int) -> socket.socket:
+    """A socket bound to HOST:PORT (not yet listening), as uvicorn would bind it."""
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+def port_problem(host: str, port: int, exc: OSError) -> str:
+    """One line for the operator: what is wrong with HOST:PORT and what to do."""
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"port {port} on {host} is already in use (another Guichet or program is "
+            f"listening); stop it or choose another port: chatbot serve --port {port + 1}"
+        )
+    reason = exc.strerror or str(exc)
+    return f"cannot listen on {host}:{port} ({reason}); choose another with --host or --port"
+
+
+def run_chainlit(listener: socket.socket, host: str, port: int) -> int:
+    """Run the Chainlit app in this process on LISTENER, as ``chainlit run --headless`` would.
+
+    Mirrors ``chainlit.cli.run_chainlit`` (Chainlit 2.x, pinned in uv.lock), with two
+    changes: the socket is the one bound above, and "open ..." is printed once it listens.
+    """
+    os.environ["CHAINLIT_HOST"] = host
+    os.environ["CHAINLIT_PORT"] = str(port)
+
+    import uvicorn
+
+    # chainlit.cli applies nest_asyncio and its logging set-up, as ``chainlit run`` does.
+    from chainlit.auth import ensure_jwt_secret
+    from chainlit.cache import init_lc_cache
+    from chainlit.cli import assert_app
+    from chainlit.config import config, load_module
+    from chainlit.markdown import init_markdown
+
+    config.run.host = host
+    config.run.port = port
+    config.run.root_path = os.environ.get("CHAINLIT_ROOT_PATH", "")
+    config.run.headless = True
+
+    from chainlit.server import app
+
+    config.run.module_name = str(APP)
+    load_module(config.run.module_name)
+    ensure_jwt_secret()
+    assert_app()
+    init_markdown(config.root)
+    init_lc_cache()
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets=sockets)
+            if self.started:
+                print(f"Guichet: open http://{host}:{port} in your browser", flush=True)
+
+    deflate = os.environ.get("UVICORN_WS_PER_MESSAGE_DEFLATE", "true").lower()
+    server = Server(
+        uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            ws=os.environ.get("UVICORN_WS_PROTOCOL", "auto"),  # type: ignore[arg-type]
+            log_level="debug" if config.run.debug else "error",
+            ws_per_message_deflate=deflate in ("true", "1", "yes"),
+            ssl_keyfile=os.environ.get("CHAINLIT_SSL_KEY"),
+            ssl_certfile=os.environ.get("CHAINLIT_SSL_CERT"),
+        )
     )
-    print(f"Guichet: {mode}", flush=True)
-    print(f"Guichet: open http://{args.host}:{args.port} in your browser", flush=True)
-    env = {**os.environ, "CHAINLIT_APP_ROOT": str(ROOT)}
-    if settings.instance != "public" and not env.get("CHAINLIT_AUTH_SECRET"):
-        env["CHAINLIT_AUTH_SECRET"] = auth_secret(settings)
-    os.chdir(ROOT)
-    command = [
-        sys.executable,
-        "-m",
-        "chainlit",
-        "run",
-        str(ROOT / "chatbot" / "app.py"),
-        "--headless",
-        "--host",
-        args.host,
-        "--port",
-        str(args.port),
-    ]
-    os.execve(sys.executable, command, env)
-    return 0  # not reached
+    # The plain asyncio loop (not uvloop), as Chainlit needs for re-entrance.
+    asyncio.run(server.serve(sockets=[listener]))
+    return 0
 
 
 def auth_secret(settings: Settings) -> str:

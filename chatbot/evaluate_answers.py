@@ -14,10 +14,14 @@ import re
 import uuid
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from chatbot.settings import ROOT, Settings, load_settings
+from chatbot.paths import ROOT
+
+if TYPE_CHECKING:
+    from chatbot.settings import Settings
 
 DEFAULT_SET = ROOT / "tests" / "eval" / "answers.jsonl"
 DEFAULT_PII_SET = ROOT / "tests" / "eval" / "answers-pii.jsonl"
@@ -75,6 +79,8 @@ def load_cases(path: Path, limit: int = 0) -> list[Case]:
 def cmd_answers(args: argparse.Namespace) -> int:
     cases = load_cases(args.set, args.limit)
     pii_cases = load_cases(args.pii_set, args.limit) if args.pii_set.name else []
+    from chatbot.settings import load_settings
+
     settings = load_settings()
     double = None
     if args.double:

@@ -7,6 +7,9 @@ libraries react to on their own (Chainlit switches on its data layer when it see
 
 from __future__ import annotations
 
+import difflib
+import os
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -16,7 +19,10 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from pydantic_settings import SettingsError as SourceError
 
-ROOT = Path(__file__).resolve().parent.parent
+from chatbot.paths import ROOT
+from chatbot.roles import Role, StaffRole
+
+__all__ = ["ROOT", "AuthSettings", "Settings", "SettingsError", "get_settings", "load_settings"]
 
 
 class SettingsError(Exception):
@@ -113,8 +119,103 @@ class Settings(BaseSettings):
         return self.data_dir / "guichet.sqlite"
 
 
+class AuthSettings(BaseSettings):
+    """Login settings (prefix ``GUICHET_``), read by ``chatbot.web.auth`` and ``.proconnect``.
+
+    - ``GUICHET_SSO_SECRET`` (empty): shared secret the SSO proxy sends in
+      ``GUICHET_SSO_SECRET_HEADER``; empty disables header login from a proxy.
+    - ``GUICHET_SSO_SECRET_HEADER`` (``X-Guichet-Proxy-Secret``).
+    - ``GUICHET_SSO_USER_HEADER`` (``X-Forwarded-User``): user name set by the proxy.
+    - ``GUICHET_SSO_ROLE_HEADER`` (empty): optional header carrying ``agent`` or ``admin``.
+    - ``GUICHET_SSO_DEFAULT_ROLE`` (``agent``): role when no role header is configured or sent.
+    - ``GUICHET_PROCONNECT_ALLOWED_DOMAINS`` (empty): e-mail domains whose agents may log in
+      with ProConnect (sub-domains included), comma-separated.
+    - ``GUICHET_PROCONNECT_ALLOWED_SIRETS`` (empty): SIRET numbers allowed likewise.
+      Both empty = nobody logs in with ProConnect.
+    - ``GUICHET_PROCONNECT_ACR_VALUES`` (empty): ``acr_values`` sent to ProConnect, e.g. ``eidas1``.
+    - ``GUICHET_PROCONNECT_NONCE_TTL`` (600): seconds a login may take between the redirect to
+      ProConnect and the callback.
+    - ``GUICHET_PROCONNECT_TIMEOUT`` (10): seconds for each call to ProConnect.
+    The client itself is configured as Chainlit expects: ``OAUTH_PROCONNECT_CLIENT_ID``,
+    ``OAUTH_PROCONNECT_CLIENT_SECRET``, ``OAUTH_PROCONNECT_BASE_URL``.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="GUICHET_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    sso_secret: SecretStr = SecretStr("")
+    sso_secret_header: str = "X-Guichet-Proxy-Secret"
+    sso_user_header: str = "X-Forwarded-User"
+    sso_role_header: str = ""
+    sso_default_role: StaffRole = Role.agent
+    proconnect_allowed_domains: list[str] = Field(default_factory=list)
+    proconnect_allowed_sirets: list[str] = Field(default_factory=list)
+    proconnect_acr_values: str = ""
+    proconnect_nonce_ttl: float = Field(600.0, gt=0)
+    proconnect_timeout: float = Field(10.0, gt=0)
+
+    @field_validator("proconnect_allowed_domains", "proconnect_allowed_sirets", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip().startswith("["):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("proconnect_allowed_domains")
+    @classmethod
+    def _lower_domains(cls, value: list[str]) -> list[str]:
+        return [item.strip().lower().lstrip("@").rstrip(".") for item in value if item.strip()]
+
+    @field_validator("proconnect_allowed_sirets")
+    @classmethod
+    def _digits(cls, value: list[str]) -> list[str]:
+        return [item.replace(" ", "") for item in value if item.strip()]
+
+
+# Every settings class reading ``GUICHET_*`` names: together they make the list of known
+# names, so that a misspelt one is refused instead of silently ignored.
+SETTINGS_CLASSES: tuple[type[BaseSettings], ...] = (Settings, AuthSettings)
+# ``GUICHET_*`` variables that are not settings: the test harness's network guard.
+NOT_SETTINGS = frozenset({"GUICHET_NETGUARD", "GUICHET_NETGUARD_LOG"})
+PREFIX = "GUICHET_"
+
+
+def known_settings() -> list[str]:
+    """Every ``GUICHET_*`` name a settings class reads, sorted."""
+    names = {
+        (str(cls.model_config.get("env_prefix", "")) + field).upper()
+        for cls in SETTINGS_CLASSES
+        for field in cls.model_fields
+    }
+    return sorted(names)
+
+
+def check_names(environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> None:
+    """Refuse an unknown ``GUICHET_*`` name in the environment or in ``.env``."""
+    environ = os.environ if environ is None else environ
+    env_file = Path(".env") if env_file is None else env_file
+    found = [(name, "") for name in environ]
+    if env_file.is_file():
+        from dotenv import dotenv_values
+
+        found += [(name, f" (in {env_file})") for name in dotenv_values(env_file)]
+    known = known_settings()
+    problems = []
+    for name, where in found:
+        upper = name.upper()
+        if not upper.startswith(PREFIX) or upper in known or upper in NOT_SETTINGS:
+            continue
+        close = difflib.get_close_matches(upper, known, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]}?" if close else "see .env.example for the settings"
+        problems.append(f"Unknown setting {name}{where}: {hint}")
+    if problems:
+        raise SettingsError("; ".join(dict.fromkeys(problems)))
+
+
 def load_settings(**overrides: object) -> Settings:
     """Build settings, turning a validation failure into one line for the operator."""
+    check_names()
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:

@@ -83,11 +83,124 @@ def test_wrong_settings_are_one_clear_line(tmp_path: Path) -> None:
     assert "GUICHET_BACKEND_URL" in bad_url.stderr and "Traceback" not in bad_url.stderr
 
 
+HEAVY = ("spacy", "chromadb", "sqlalchemy", "chainlit", "presidio_analyzer", "langgraph")
+
+
+def test_help_loads_no_model_nor_store() -> None:
+    # Building the parser (what ``chatbot --help`` and every command do first) must not load
+    # spaCy, Chroma, SQLAlchemy or Chainlit: each takes seconds.
+    code = (
+        "import sys, chatbot.cli; chatbot.cli.build_parser(); "
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {set(HEAVY)!r}))"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[]"
+    help_ = chatbot("--help", tmp=Path("/nonexistent"))
+    assert help_.returncode == 0
+    for command in ("serve", "ask", "kb", "privacy", "report", "users", "fake-albert", "eval"):
+        assert command in help_.stdout
+
+
+def test_lazy_packages_still_export_their_functions() -> None:
+    # A submodule named like the function it exports (guard.normalise, knowledge.check):
+    # importing the submodule first must not hide the function behind the package name.
+    code = (
+        "import chatbot.guard.normalise, chatbot.knowledge.check\n"
+        "from chatbot.guard import normalise, check_input\n"
+        "from chatbot.knowledge import check, scan\n"
+        "from chatbot.fake_albert import FakeAlbert\n"
+        "from chatbot.privacy import checksums\n"
+        "assert callable(normalise) and callable(check) and callable(scan), (normalise, check)\n"
+        "assert normalise('  Bonjour ').text == 'Bonjour' and check_input('x').category is None\n"
+        "assert checksums.__name__ == 'chatbot.privacy.checksums' and FakeAlbert.__name__\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+
+
+def test_serve_on_a_busy_port_says_so_and_fails(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        run = chatbot("serve", "--port", str(port), tmp=tmp_path, timeout=120)
+    assert run.returncode != 0
+    errors = [line for line in run.stderr.splitlines() if line.strip()]
+    assert len(errors) == 1, run.stderr
+    assert f"port {port}" in errors[0] and "already in use" in errors[0]
+    assert "--port" in errors[0]
+    assert "open http" not in run.stdout, "nothing listens: do not tell the operator to open it"
+
+
+def test_misspelt_setting_is_refused_with_the_nearest_name(tmp_path: Path) -> None:
+    run = chatbot(
+        "ask", "Bonjour", tmp=tmp_path, env={"GUICHET_BAKCEND_URL": "http://127.0.0.1:9/v1"}
+    )
+    assert run.returncode == 2
+    assert run.stderr.strip() == (
+        "error: Unknown setting GUICHET_BAKCEND_URL: did you mean GUICHET_BACKEND_URL?"
+    )
+
+
+def test_misspelt_setting_in_dotenv_is_refused(tmp_path: Path) -> None:
+    import pytest
+
+    from chatbot.settings import SettingsError, check_names
+
+    env_file = tmp_path / ".env"
+    env_file.write_text("GUICHET_CHAT_MODEL=albert-large\nGUICHET_SSO_SECERT=x\n")
+    with pytest.raises(SettingsError) as caught:
+        check_names({}, env_file)
+    assert str(caught.value) == (
+        f"Unknown setting GUICHET_SSO_SECERT (in {env_file}): did you mean GUICHET_SSO_SECRET?"
+    )
+    # Login settings (read in chatbot.web) and the test harness's variables are known.
+    check_names({"GUICHET_PROCONNECT_TIMEOUT": "5", "GUICHET_NETGUARD": "1"}, tmp_path / "none")
+
+
+def test_env_example_lists_every_setting_and_only_them() -> None:
+    import re
+
+    from chatbot.settings import known_settings
+
+    text = (ROOT / ".env.example").read_text(encoding="utf-8")
+    names = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", text, re.MULTILINE))
+    assert sorted(n for n in names if n.startswith("GUICHET_")) == known_settings()
+    assert {n for n in names if not n.startswith("GUICHET_")} == {
+        "CHAINLIT_AUTH_SECRET",
+        "OAUTH_PROCONNECT_CLIENT_ID",
+        "OAUTH_PROCONNECT_CLIENT_SECRET",
+        "OAUTH_PROCONNECT_BASE_URL",
+    }
+
+
+def test_every_settings_class_joins_the_known_names() -> None:
+    import re
+
+    from chatbot.settings import SETTINGS_CLASSES
+
+    declared = {
+        match
+        for path in (ROOT / "chatbot").rglob("*.py")
+        for match in re.findall(r"^class (\w+)\(BaseSettings\)", path.read_text(), re.MULTILINE)
+    }
+    assert declared == {cls.__name__ for cls in SETTINGS_CLASSES}
+
+
 def test_unknown_model_is_reported_at_start_up(albert, tmp_path: Path) -> None:
+    from tests.conftest import free_port
+
     run = chatbot(
         "serve",
         "--port",
-        "1",
+        str(free_port()),
         tmp=tmp_path,
         env={
             "GUICHET_BACKEND_URL": albert.url,

@@ -56,6 +56,19 @@ def test_check_passes_on_good_files(env: Path, capsys: pytest.CaptureFixture[str
     assert capsys.readouterr().out == ""
 
 
+def test_check_warns_about_a_copy_under_another_id(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copytree(FIXTURES / "good", env)
+    shutil.copy(env / "public" / "apl.md", env / "public" / "aide-logement.md")
+    assert main(["kb", "check"]) == 0  # a warning: both fiches still serve
+    captured = capsys.readouterr()
+    (line,) = captured.out.splitlines()
+    assert line.startswith("public/apl.md:") and "warning: near-duplicate of" in line
+    assert "public/aide-logement.md" in line
+    assert "1 warnings" in captured.err
+
+
 def test_sync_then_search_jsonl(
     env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -10,6 +10,7 @@ import pytest
 from chatbot.knowledge import check
 from chatbot.knowledge.check import scan
 from chatbot.knowledge.fiche import chunk, parse
+from chatbot.knowledge.models import Problem
 
 FIXTURES = Path(__file__).parent / "fixtures" / "kb"
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,7 +61,7 @@ def test_long_section_is_split_but_keeps_its_heading() -> None:
 
 
 EXPECTED = [
-    ("public/yaml-casse.md", 4, "malformed YAML"),
+    ("public/yaml-casse.md", 3, "malformed YAML"),  # `summary: [pas fermé`, not the next key
     ("public/champ-manquant.md", 7, "missing field `summary`"),
     ("public/champ-vide.md", 2, "empty field `title`"),
     ("brouillons/fiche-brouillon.md", 1, "unknown audience folder `brouillons`"),
@@ -142,3 +143,68 @@ def test_personal_data_patterns(tmp_path: Path, line: str) -> None:
 def test_seed_content_has_no_errors() -> None:
     problems = check(ROOT / "knowledge")
     assert not [str(p) for p in problems if p.severity == "error"]
+
+
+@pytest.mark.parametrize(
+    ("front", "line", "what"),
+    [
+        # YAML only notices an unclosed quote or bracket later: the editor must fix its line.
+        ('title: "Carte grise\nsummary: x\nsource_url: https://a.fr\n', 2, "quote"),
+        ("title: Carte grise\ntags: [a, b\nsummary: x\nlicence: y\n", 3, "`[`"),
+        ("title: Carte grise\nsummary: x\nlicence: CC: BY\n", 4, "mapping values"),
+        ("title: Carte grise\ntags:\n  - a\n - b\nlicence: y\n", 5, ""),
+    ],
+)
+def test_yaml_error_points_at_the_file_line_to_fix(front: str, line: int, what: str) -> None:
+    text = "---\n" + front + "---\nCorps.\n"
+    fiche, problems = parse(text, "public/x.md", "public", "x")
+    assert fiche is None and len(problems) == 1
+    assert problems[0].line == line, str(problems[0])
+    assert "malformed YAML" in problems[0].message and what in problems[0].message
+    assert text.split("\n")[line - 1] in text  # a line of the file, counted from `---`
+
+
+def test_a_copy_under_another_id_is_a_near_duplicate(tmp_path: Path) -> None:
+    folder = tmp_path / "knowledge"
+    shutil.copytree(FIXTURES / "good", folder)
+    apl = (folder / "public" / "apl.md").read_text(encoding="utf-8")
+    (folder / "public" / "aide-logement.md").write_text(apl, encoding="utf-8")
+    lines = apl.split("\n")
+    # A fiche's text under another title and source page, one word changed: still a copy.
+    rsa = (ROOT / "knowledge" / "public" / "rsa.md").read_text(encoding="utf-8")
+    (folder / "public" / "rsa.md").write_text(rsa, encoding="utf-8")
+    retitled = [
+        "title: Revenu minimum (copie)"
+        if line.startswith("title:")
+        else "source_url: https://www.caf.fr/autre-page"
+        if line.startswith("source_url:")
+        else line
+        for line in rsa.split("\n")
+    ]
+    body = "\n".join(retitled)
+    body = body[: body.rindex(" ")] + " mot changé" + body[body.rindex(" ") :]
+    (folder / "agents" / "rsa-agents.md").write_text(body, encoding="utf-8")
+
+    result = scan(folder)
+    assert set(result.fiches) >= {"public/apl", "public/aide-logement", "agents/rsa-agents"}
+    duplicates = [p for p in result.problems if "near-duplicate" in p.message]
+    assert all(p.severity == "warning" for p in duplicates)
+
+    def between(a: str, b: str) -> Problem:
+        (found,) = [p for p in duplicates if {p.path, p.message.split()[2]} == {a, b}]
+        return found
+
+    # One warning per pair, on the second file by path, naming the other; the fix names both.
+    copy = between("public/apl.md", "public/aide-logement.md")
+    assert copy.path == "public/apl.md"
+    assert copy.message.startswith("near-duplicate of public/aide-logement.md (")
+    assert "same source_url" in copy.message and "same title" in copy.message
+    assert "100% of the text identical" in copy.message
+    assert copy.line == next(i for i, line in enumerate(lines, 1) if line.startswith("source_url:"))
+    assert "public/apl.md" in copy.hint and "public/aide-logement.md" in copy.hint
+    reworded = between("agents/rsa-agents.md", "public/rsa.md")
+    assert "of the text identical" in reworded.message
+    assert "same title" not in reworded.message and "source_url" not in reworded.message
+    assert len(duplicates) == 2  # every pair once
+    # The good fixtures alone, different fiches on related subjects, raise none.
+    assert not [p for p in scan(FIXTURES / "good").problems if "near-duplicate" in p.message]

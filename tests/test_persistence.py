@@ -549,9 +549,13 @@ async def test_citizen_rating_is_kept_anonymous_pseudonymised_and_reported(
     assert negative.answer is None  # the answer a citizen saw is not kept
     assert not [f for f in report.flows if f.source == AGENTS]  # the agent did not rate
     print_feedback(report)
-    assert "citizen: 1 ratings, 0 up, 1 down (100% negative), citizens (anonymous)" in (
-        capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Avis des utilisateurs (7 derniers jours) : 1 avis\n" in out
+    assert (
+        "citizen : 1 avis, 0 positif, 1 négatif (100\u00a0% de négatifs), citoyens (anonymes)"
+        in (out)
     )
+    assert "    commentaire : " in out
 
     # Changing one's mind updates the signal, and so does rating again without the id
     # (one rating per answer, however many requests); withdrawing the rating removes it.
@@ -591,8 +595,10 @@ async def test_citizen_unanswered_question_is_reported(settings, layer, capsys) 
     assert citizens.recent[0].question == "Comment obtenir un permis de pêche lunaire ?"
     print_unanswered(gaps)
     out = capsys.readouterr().out
-    assert "citizen: 1 (no_content 1), citizens (anonymous)" in out
-    assert "helpdesk: 1 (out_of_scope 1), agents" in out
+    assert "Questions sans réponse (7 derniers jours) : 2\n" in out
+    assert "citizen : 1 (aucune fiche trouvée 1), citoyens (anonymes)" in out
+    assert "helpdesk : 1 (hors sujet 1), agents" in out
+    assert "[aucune fiche trouvée] Comment obtenir un permis de pêche lunaire ?" in out
 
 
 async def test_signals_link_to_no_user_or_conversation(settings, layer) -> None:
@@ -807,7 +813,12 @@ def test_report_and_data_commands(
     report = json.loads(run("report", "feedback", "--days", "7", "--json"))
     assert report["flows"][0]["flow"] == "helpdesk" and report["flows"][0]["down"] == 1
     text = run("report", "feedback")
-    assert "helpdesk: 1 ratings, 0 up, 1 down (100% negative)" in text and "<NOM_" in text
+    assert "helpdesk : 1 avis, 0 positif, 1 négatif (100\u00a0% de négatifs)" in text
+    assert "<NOM_" in text
+    assert report["flows"][0]["source"] == "agents"  # JSON keeps its English keys and values
+    from chatbot.store import commands, reports
+
+    assert (commands.AGENTS, commands.CITIZENS) == (reports.AGENTS, reports.CITIZENS)
     assert not any(secret in text for secret in SECRETS)
     assert json.loads(run("data", "purge", "--days", "30", "--json"))["threads"] == 0
     assert "erased user 'agent.cli': 1 conversations" in run("data", "erase", "agent.cli")

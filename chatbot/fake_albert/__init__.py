@@ -22,19 +22,43 @@ can tell a grounded answer from a canned one (see ``default_responder``). It is 
 model: answers are the first sentences of the sources it was sent.
 """
 
-from chatbot.fake_albert.faults import FAULTS, RecordedRequest
-from chatbot.fake_albert.model import (
-    DEFAULT_MODELS,
-    EMBEDDING_DIMENSIONS,
-    MODELS,
-    NO_SOURCE_ANSWER,
-    SPEECH_MODEL,
-    default_responder,
-    embed_text,
-    overlap_score,
+from typing import TYPE_CHECKING
+
+from chatbot.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from chatbot.fake_albert.faults import FAULTS, RecordedRequest
+    from chatbot.fake_albert.model import (
+        DEFAULT_MODELS,
+        EMBEDDING_DIMENSIONS,
+        MODELS,
+        NO_SOURCE_ANSWER,
+        SPEECH_MODEL,
+        default_responder,
+        embed_text,
+        overlap_score,
+    )
+    from chatbot.fake_albert.server import FakeAlbert
+    from chatbot.fake_albert.versions import VERSIONS
+
+# Loaded on first use, so that the CLI can list its commands without loading uvicorn.
+lazy_exports(
+    __name__,
+    {
+        "FAULTS": "faults",
+        "RecordedRequest": "faults",
+        "DEFAULT_MODELS": "model",
+        "SPEECH_MODEL": "model",
+        "VERSIONS": "versions",
+        "EMBEDDING_DIMENSIONS": "model",
+        "MODELS": "model",
+        "NO_SOURCE_ANSWER": "model",
+        "default_responder": "model",
+        "embed_text": "model",
+        "overlap_score": "model",
+        "FakeAlbert": "server",
+    },
 )
-from chatbot.fake_albert.server import FakeAlbert
-from chatbot.fake_albert.versions import VERSIONS
 
 __all__ = [
     "DEFAULT_MODELS",

@@ -15,21 +15,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chatbot.commands import subcommands
-from chatbot.guard.check import check_input, check_local
-from chatbot.guard.classifier import classifier_messages, parse_classifier
-from chatbot.guard.evaluate import (
-    GuardCase,
-    GuardScore,
-    IntentCase,
-    load_cases,
-    score_guard,
-    score_intents,
-)
-from chatbot.guard.rules import check_rules
-from chatbot.settings import ROOT
+from chatbot.paths import ROOT
+
+if TYPE_CHECKING:  # the rules and the model take a moment to load: only the handlers do
+    from chatbot.guard.evaluate import GuardCase, GuardScore
 
 RECALL_TARGET = 0.90
 FP_TARGET = 0.02
@@ -69,6 +61,10 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from chatbot.guard.check import check_input, check_local
+    from chatbot.guard.evaluate import GuardCase, load_cases, score_guard
+    from chatbot.guard.rules import check_rules
+
     cases = load_cases(args.cases, GuardCase)
     attacks = sum(c.label == "attack" for c in cases)
     print(f"Guardrails: {args.cases} ({attacks} attacks, {len(cases) - attacks} benign)")
@@ -92,6 +88,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_classifier(cases: list[GuardCase], show_errors: bool) -> None:
+    from chatbot.guard.check import check_input
+    from chatbot.guard.evaluate import score_guard
     from chatbot.settings import load_settings
 
     settings = load_settings()
@@ -121,6 +119,7 @@ def run_classifier(cases: list[GuardCase], show_errors: bool) -> None:
 
 async def _classify(texts: list[str], settings: Any) -> tuple[list[bool], int]:
     from chatbot.backend import Backend, BackendError
+    from chatbot.guard.classifier import classifier_messages, parse_classifier
     from chatbot.privacy import scrub_once
 
     backend = Backend(settings)  # type: ignore[arg-type]
@@ -176,6 +175,8 @@ def print_guard(title: str, score: GuardScore, show_errors: bool) -> None:
 
 
 def print_intents(path: Path, show_errors: bool) -> None:
+    from chatbot.guard.evaluate import IntentCase, load_cases, score_intents
+
     score = score_intents(load_cases(path, IntentCase))
     print(
         f"\nIntents: {path} accuracy {score.accuracy.value:.3f} "

@@ -22,8 +22,29 @@ a second sync embeds nothing, an edit re-embeds the changed sections only, a ren
 vectors. A file with an error is reported and its last good version keeps serving.
 """
 
-from chatbot.knowledge.base import KnowledgeBase
-from chatbot.knowledge.check import check, scan
-from chatbot.knowledge.models import AUDIENCES, Chunk, Hit, Problem, SyncReport
+from typing import TYPE_CHECKING
+
+from chatbot.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from chatbot.knowledge.base import KnowledgeBase
+    from chatbot.knowledge.check import check, scan
+    from chatbot.knowledge.models import AUDIENCES, Chunk, Hit, Problem, SyncReport
+
+# Loaded on first use: the store loads Chroma, and parsing loads pydantic models, YAML and the
+# Snowball stemmers, none of which ``chatbot --help`` needs.
+lazy_exports(
+    __name__,
+    {
+        "KnowledgeBase": "base",
+        "check": "check",
+        "scan": "check",
+        "AUDIENCES": "models",
+        "Chunk": "models",
+        "Hit": "models",
+        "Problem": "models",
+        "SyncReport": "models",
+    },
+)
 
 __all__ = ["AUDIENCES", "Chunk", "Hit", "KnowledgeBase", "Problem", "SyncReport", "check", "scan"]

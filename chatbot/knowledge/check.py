@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import html
+import math
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 
 from chatbot.knowledge.fiche import ID_PATTERN, MAX_BYTES, Fiche, parse, read_text
 from chatbot.knowledge.models import AUDIENCES, Problem
+from chatbot.knowledge.text import fold
 
 # Files an editor's tools leave around; never fiches, never problems.
 _IGNORED_NAMES = re.compile(r"(^\.|~$|\.swp$|\.swx$|\.tmp$|^#.*#$|^4913$)")
@@ -228,6 +230,7 @@ def scan(knowledge_dir: Path, cache: FileCache | None = None) -> Scan:
     for fiche in result.fiches.values():
         for line, target in fiche.links:
             result.problems += _check_link(fiche, line, target, existing)
+    result.problems += near_duplicates(list(result.fiches.values()))
     result.problems.sort(key=lambda p: (p.path, p.line))
     return result
 
@@ -259,6 +262,77 @@ def _check_link(fiche: Fiche, line: int, target: str, existing: set[str]) -> lis
             )
         ]
     return []
+
+
+# Bodies sharing at least this share of their 5-word runs (Jaccard) are near-identical.
+SAME_BODY = 0.9
+
+
+def _same_title(title: str) -> str:
+    """The title with case, accents, punctuation and spacing folded: "Carte Vitale !" and
+    "carte vitale" are the same title to a reader."""
+    return " ".join(re.findall(r"\w+", fold(title)))
+
+
+def _same_url(url: str) -> str:
+    url = url.strip().split("#", 1)[0].rstrip("/")
+    scheme, _, rest = url.partition("://")
+    host, _, path = rest.partition("/")
+    return f"{scheme.lower()}://{host.lower()}/{path}"
+
+
+def near_duplicates(fiches: list[Fiche]) -> list[Problem]:
+    """A warning for each pair of fiches that look like copies of one another: same source
+    page, same title, or near-identical text. Readers would get the same fiche twice, and an
+    edit to one would leave the other stale. Reported on the second file (by path), naming
+    the first."""
+    fiches = sorted(fiches, key=lambda f: f.path)
+    reasons: dict[tuple[int, int], list[str]] = {}
+    lines: dict[tuple[int, int], int] = {}
+
+    def note(pair: tuple[int, int], reason: str, line: int) -> None:
+        reasons.setdefault(pair, []).append(reason)
+        lines.setdefault(pair, line)
+
+    for key, field_name, label in (
+        (lambda f: _same_url(f.meta.source_url), "source_url", "same source_url"),
+        (lambda f: _same_title(f.meta.title), "title", "same title"),
+    ):
+        first_of: dict[str, int] = {}
+        for i, fiche in enumerate(fiches):
+            value = key(fiche)
+            if value in first_of:
+                note((first_of[value], i), label, fiche.field_lines.get(field_name, 1))
+            else:
+                first_of[value] = i
+
+    # Near-identical bodies: Jaccard >= t needs a shared run among the first
+    # |A| - ceil(t |A|) + 1 runs of each, in one fixed order (prefix filtering), so only
+    # fiches sharing such a run are compared.
+    shingles = [fiche.shingles for fiche in fiches]
+    by_run: dict[int, list[int]] = {}
+    for i, runs in enumerate(shingles):
+        prefix = len(runs) - math.ceil(SAME_BODY * len(runs)) + 1
+        for run in sorted(runs)[:prefix]:
+            by_run.setdefault(run, []).append(i)
+    candidates = {(a, b) for ids in by_run.values() for a in ids for b in ids if a < b}
+    for a, b in sorted(candidates):
+        union = len(shingles[a] | shingles[b])
+        similarity = len(shingles[a] & shingles[b]) / union if union else 0.0
+        if similarity >= SAME_BODY:
+            note((a, b), f"{similarity:.0%} of the text identical", fiches[b].body_line)
+
+    problems = []
+    for (a, b), why in sorted(reasons.items()):
+        problems.append(
+            _warning(
+                fiches[b].path,
+                lines[(a, b)],
+                f"near-duplicate of {fiches[a].path} ({', '.join(why)})",
+                f"merge the two fiches, or delete one of {fiches[a].path} and {fiches[b].path}",
+            )
+        )
+    return problems
 
 
 def personal_data(fiche: Fiche) -> list[Problem]:
@@ -378,6 +452,7 @@ __all__ = [
     "Scan",
     "check",
     "foreign_links",
+    "near_duplicates",
     "personal_data",
     "scan",
 ]

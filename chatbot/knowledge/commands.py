@@ -11,11 +11,14 @@ import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chatbot.commands import read_jsonl, subcommands
-from chatbot.knowledge.models import Hit, Problem
-from chatbot.settings import ROOT, Settings, load_settings
+from chatbot.paths import ROOT
+
+if TYPE_CHECKING:
+    from chatbot.knowledge.models import Hit, Problem
+    from chatbot.settings import Settings
 
 DEFAULT_SET = ROOT / "tests" / "eval" / "retrieval.jsonl"
 DEFAULT_PII_SET = ROOT / "tests" / "eval" / "retrieval-pii.jsonl"
@@ -77,6 +80,8 @@ def register(sub: Any, eval_sub: Any) -> None:
 
 
 def _settings() -> Settings:
+    from chatbot.settings import load_settings
+
     settings = load_settings()
     from chatbot.logs import configure_logging
 
@@ -114,6 +119,7 @@ def _line(problem: Problem) -> str:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from chatbot.knowledge.check import scan
+    from chatbot.settings import load_settings
 
     folder = args.dir or load_settings().knowledge_dir
     if not folder.is_dir():

@@ -21,6 +21,8 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Long sections are cut on paragraph boundaries so one chunk stays a focused excerpt.
 MAX_CHUNK_CHARS = 2000
+# Near-duplicate bodies are compared on runs of this many words.
+SHINGLE_WORDS = 5
 
 REQUIRED = ("title", "summary", "source_url", "updated", "tags", "licence")
 HINTS = {
@@ -88,7 +90,20 @@ class Fiche:
     body: str
     body_line: int  # file line where the body starts
     links: list[tuple[int, str]] = field(default_factory=list)  # (line, target)
+    field_lines: dict[str, int] = field(default_factory=dict)  # front matter key -> file line
     _chunks: list[Chunk] | None = field(default=None, repr=False)
+    _shingles: frozenset[int] | None = field(default=None, repr=False)
+
+    @property
+    def shingles(self) -> frozenset[int]:
+        """Hashes of the body's 5-word runs (folded), computed once per parsed version."""
+        if self._shingles is None:
+            words = re.findall(r"\w+", fold(self.body))
+            size = min(SHINGLE_WORDS, len(words)) or 1
+            self._shingles = frozenset(
+                hash(" ".join(words[i : i + size])) for i in range(max(len(words) - size + 1, 1))
+            )
+        return self._shingles
 
     @property
     def chunks(self) -> list[Chunk]:
@@ -114,6 +129,28 @@ def _key_line(front_lines: list[str], key: str) -> int:
         if re.match(rf"^{re.escape(key)}\s*:", line):
             return i + 2
     return 1
+
+
+def _yaml_problem(exc: yaml.YAMLError, front_count: int) -> tuple[int, str]:
+    """The file line to fix (the opening `---` is line 1) and what is wrong there.
+
+    YAML notices an unclosed quote or bracket only lines later, at the next key or at the end
+    of the front matter: the line to fix is then the one where it opens (the context mark).
+    """
+    problem = getattr(exc, "problem_mark", None)
+    context = getattr(exc, "context_mark", None)
+    what = str(getattr(exc, "problem", None) or "invalid YAML")
+    doing = str(getattr(exc, "context", None) or "")
+    mark = problem
+    if context is not None and "quoted scalar" in doing:
+        mark, what = context, "a quote is not closed"
+    elif context is not None and "flow" in doing:
+        mark, what = context, "a `[` or `{` is not closed"
+    mark = mark or context
+    if mark is None:
+        return 2, what
+    # Marks count from 0 at the first line after `---`; never point past the front matter.
+    return min(mark.line, max(front_count - 1, 0)) + 2, what
 
 
 def read_text(data: bytes, rel: str) -> tuple[str | None, list[Problem]]:
@@ -158,9 +195,7 @@ def parse(text: str, rel: str, audience: str, fiche_id: str) -> tuple[Fiche | No
     try:
         raw = yaml.load("\n".join(front_lines), Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 2
-        what = getattr(exc, "problem", None) or "invalid YAML"
+        line, what = _yaml_problem(exc, len(front_lines))
         return None, [
             _problem(
                 rel,
@@ -241,7 +276,13 @@ def parse(text: str, rel: str, audience: str, fiche_id: str) -> tuple[Fiche | No
             )
         )
     fiche = Fiche(
-        id=fiche_id, audience=audience, path=rel, meta=meta, body=body, body_line=body_line
+        id=fiche_id,
+        audience=audience,
+        path=rel,
+        meta=meta,
+        body=body,
+        body_line=body_line,
+        field_lines={key: _key_line(front_lines, key) for key in ("title", "source_url")},
     )
     fiche.links = _links(body, body_line)
     return fiche, problems

@@ -13,15 +13,15 @@ import argparse
 import asyncio
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chatbot.settings import Settings, load_settings
-from chatbot.store.reports import (
-    FeedbackReport,
-    UnansweredReport,
-    feedback_report,
-    unanswered_report,
-)
+if TYPE_CHECKING:
+    from chatbot.settings import Settings
+    from chatbot.store.reports import FeedbackReport, UnansweredReport
+
+# As in chatbot.store.reports (which loads SQLAlchemy): the ``source`` of a report's flow.
+AGENTS = "agents"
+CITIZENS = "citizens (anonymous)"
 
 
 def _one_line(value: str | None, width: int = 160) -> str:
@@ -29,40 +29,65 @@ def _one_line(value: str | None, width: int = 160) -> str:
     return value if len(value) <= width else value[: width - 1] + "…"
 
 
+# The reports are read by editors: printed in French. Their JSON (--json) keeps the English
+# keys and values scripts rely on; operator messages (errors, ``data``) stay in English.
+SOURCES_FR = {AGENTS: "agents", CITIZENS: "citoyens (anonymes)"}
+STATUSES_FR = {"no_content": "aucune fiche trouvée", "out_of_scope": "hors sujet"}
+
+
+def _n(count: int, singular: str, plural: str | None = None) -> str:
+    """``1 avis``, ``2 négatifs``: French plural (0 and 1 are singular)."""
+    return f"{count} {singular if count < 2 else plural or singular + 's'}"
+
+
+def _window(days: float | None) -> str:
+    if days is None:
+        return "depuis le début"
+    if days == 1:
+        return "dernier jour"
+    return f"{days:g} derniers jours".replace(".", ",")
+
+
+def _percent(share: float) -> str:
+    return f"{share * 100:.0f}\u00a0%"
+
+
 def print_feedback(report: FeedbackReport) -> None:
-    window = f"last {report.days:g} days" if report.days is not None else "all time"
-    print(f"Feedback ({window}): {report.ratings} ratings")
+    print(f"Avis des utilisateurs ({_window(report.days)}) : {_n(report.ratings, 'avis')}")
     if not report.flows:
-        print("  no ratings yet")
+        print("  aucun avis pour l'instant")
     for flow in report.flows:
         print(
-            f"\n{flow.flow}: {flow.ratings} ratings, {flow.up} up, {flow.down} down "
-            f"({flow.negative_share:.0%} negative), {flow.source}"
+            f"\n{flow.flow} : {_n(flow.ratings, 'avis')}, {_n(flow.up, 'positif')}, "
+            f"{_n(flow.down, 'négatif')} ({_percent(flow.negative_share)} de négatifs), "
+            f"{SOURCES_FR.get(flow.source, flow.source)}"
         )
         for item in flow.recent_negative:
             print(f"  - {item.at or '?'}")
-            print(f"    question: {_one_line(item.question) or '(not found)'}")
-            print(f"    comment:  {_one_line(item.comment) or '(none)'}")
+            print(f"    question :    {_one_line(item.question) or '(introuvable)'}")
+            print(f"    commentaire : {_one_line(item.comment) or '(aucun)'}")
 
 
 def print_unanswered(report: UnansweredReport) -> None:
-    window = f"last {report.days:g} days" if report.days is not None else "all time"
-    print(f"Unanswered questions ({window}): {report.count}")
+    print(f"Questions sans réponse ({_window(report.days)}) : {report.count}")
     for flow in report.flows:
-        statuses = ", ".join(f"{k} {v}" for k, v in sorted(flow.by_status.items()))
-        print(f"\n{flow.flow}: {flow.count} ({statuses}), {flow.source}")
+        statuses = ", ".join(
+            f"{STATUSES_FR.get(k, k)} {v}" for k, v in sorted(flow.by_status.items())
+        )
+        source = SOURCES_FR.get(flow.source, flow.source)
+        print(f"\n{flow.flow} : {flow.count} ({statuses}), {source}")
         for question, count in flow.frequent:
             if count > 1:
-                print(f"  x{count} {_one_line(question)}")
+                print(f"  {count} fois : {_one_line(question)}")
         for item in flow.recent:
-            print(
-                f"  - {item.at or '?'} [{item.status}] {_one_line(item.question) or '(not found)'}"
-            )
+            status = STATUSES_FR.get(item.status, item.status)
+            print(f"  - {item.at or '?'} [{status}] {_one_line(item.question) or '(introuvable)'}")
 
 
 def _settings() -> Settings:
     """Settings, with logs on stderr only so that --json output stays parseable."""
     from chatbot.logs import configure_logging
+    from chatbot.settings import load_settings
 
     settings = load_settings()
     configure_logging(
@@ -80,11 +105,15 @@ def _show(report: Any, args: argparse.Namespace, as_text: Callable[[Any], None])
 
 
 def cmd_feedback(args: argparse.Namespace) -> int:
+    from chatbot.store.reports import feedback_report
+
     report = asyncio.run(feedback_report(_settings(), days=args.days, recent=args.recent))
     return _show(report, args, print_feedback)
 
 
 def cmd_unanswered(args: argparse.Namespace) -> int:
+    from chatbot.store.reports import unanswered_report
+
     report = asyncio.run(unanswered_report(_settings(), days=args.days, recent=args.recent))
     return _show(report, args, print_unanswered)
 

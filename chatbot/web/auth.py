@@ -26,7 +26,7 @@ an anonymous citizen session: with one, Chainlit's login page goes straight back
 With instance ``public`` register none of them: Chainlit then requires no login and
 ``role_of(None)`` is ``citizen``.
 
-Extra settings (env prefix ``GUICHET_``, read by :class:`AuthSettings`) are documented there.
+Login settings (prefix ``GUICHET_``) are :class:`chatbot.settings.AuthSettings`.
 """
 
 from __future__ import annotations
@@ -46,13 +46,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qs, urlparse
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from starlette.datastructures import Headers
 
 from chatbot.logs import get_logger
 from chatbot.roles import STAFF_ROLES, Role, StaffRole, role_of
-from chatbot.settings import get_settings
+from chatbot.settings import AuthSettings, get_settings
 
 if TYPE_CHECKING:  # chainlit takes seconds to import: the ``chatbot users`` commands skip it
     import chainlit as cl
@@ -63,60 +62,6 @@ CITIZEN_PREFIX = "citoyen-"
 # The query an agent bookmarks (``/login?agent``) to get the login form in an ``all`` instance.
 AGENT_LOGIN_QUERY = "agent"
 MAX_IDENTIFIER = 200
-
-
-class AuthSettings(BaseSettings):
-    """Login settings the lead has not folded into ``chatbot.settings`` (prefix ``GUICHET_``).
-
-    - ``GUICHET_SSO_SECRET`` (empty): shared secret the SSO proxy sends in
-      ``GUICHET_SSO_SECRET_HEADER``; empty disables header login from a proxy.
-    - ``GUICHET_SSO_SECRET_HEADER`` (``X-Guichet-Proxy-Secret``).
-    - ``GUICHET_SSO_USER_HEADER`` (``X-Forwarded-User``): user name set by the proxy.
-    - ``GUICHET_SSO_ROLE_HEADER`` (empty): optional header carrying ``agent`` or ``admin``.
-    - ``GUICHET_SSO_DEFAULT_ROLE`` (``agent``): role when no role header is configured or sent.
-    - ``GUICHET_PROCONNECT_ALLOWED_DOMAINS`` (empty): e-mail domains whose agents may log in
-      with ProConnect (sub-domains included), comma-separated.
-    - ``GUICHET_PROCONNECT_ALLOWED_SIRETS`` (empty): SIRET numbers allowed likewise.
-      Both empty = nobody logs in with ProConnect.
-    - ``GUICHET_PROCONNECT_ACR_VALUES`` (empty): ``acr_values`` sent to ProConnect, e.g. ``eidas1``.
-    - ``GUICHET_PROCONNECT_NONCE_TTL`` (600): seconds a login may take between the redirect to
-      ProConnect and the callback.
-    - ``GUICHET_PROCONNECT_TIMEOUT`` (10): seconds for each call to ProConnect.
-    The client itself is configured as Chainlit expects: ``OAUTH_PROCONNECT_CLIENT_ID``,
-    ``OAUTH_PROCONNECT_CLIENT_SECRET``, ``OAUTH_PROCONNECT_BASE_URL``.
-    """
-
-    model_config = SettingsConfigDict(
-        env_prefix="GUICHET_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
-    )
-
-    sso_secret: SecretStr = SecretStr("")
-    sso_secret_header: str = "X-Guichet-Proxy-Secret"
-    sso_user_header: str = "X-Forwarded-User"
-    sso_role_header: str = ""
-    sso_default_role: StaffRole = Role.agent
-    proconnect_allowed_domains: list[str] = Field(default_factory=list)
-    proconnect_allowed_sirets: list[str] = Field(default_factory=list)
-    proconnect_acr_values: str = ""
-    proconnect_nonce_ttl: float = Field(600.0, gt=0)
-    proconnect_timeout: float = Field(10.0, gt=0)
-
-    @field_validator("proconnect_allowed_domains", "proconnect_allowed_sirets", mode="before")
-    @classmethod
-    def _comma_list(cls, value: object) -> object:
-        if isinstance(value, str) and not value.strip().startswith("["):
-            return [item.strip() for item in value.split(",") if item.strip()]
-        return value
-
-    @field_validator("proconnect_allowed_domains")
-    @classmethod
-    def _lower_domains(cls, value: list[str]) -> list[str]:
-        return [item.strip().lower().lstrip("@").rstrip(".") for item in value if item.strip()]
-
-    @field_validator("proconnect_allowed_sirets")
-    @classmethod
-    def _digits(cls, value: list[str]) -> list[str]:
-        return [item.replace(" ", "") for item in value if item.strip()]
 
 
 def get_auth_settings() -> AuthSettings:

@@ -10,18 +10,12 @@ import argparse
 import getpass
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from chatbot.roles import STAFF_ROLES, Role
-from chatbot.web.auth import (
-    UserRecord,
-    UsersFile,
-    UsersFileError,
-    hash_password,
-    read_users_file,
-    username_problem,
-    write_users_file,
-)
+
+if TYPE_CHECKING:  # chatbot.web.auth loads pydantic and Starlette: only the handlers need it
+    from chatbot.web.auth import UsersFile
 
 MIN_PASSWORD = 12
 
@@ -83,6 +77,8 @@ def _read_password(args: argparse.Namespace, stdin: TextIO) -> str | None:
 
 
 def cmd_add(args: argparse.Namespace, stdin: TextIO | None = None) -> int:
+    from chatbot.web.auth import UserRecord, hash_password, username_problem, write_users_file
+
     path = _path(args)
     username = args.username.strip()
     if problem := username_problem(username):
@@ -117,6 +113,8 @@ def cmd_add(args: argparse.Namespace, stdin: TextIO | None = None) -> int:
 
 def _read(path: Path) -> UsersFile | None:
     """The users file, or None after telling the operator what is wrong with it."""
+    from chatbot.web.auth import UsersFileError, read_users_file
+
     try:
         return read_users_file(path)
     except UsersFileError as exc:
@@ -147,6 +145,8 @@ def cmd_remove(args: argparse.Namespace) -> int:
     if existing is None:
         print(f"error: no user {args.username!r} in {path}", file=sys.stderr)
         return 1
+    from chatbot.web.auth import write_users_file
+
     users.users = [u for u in users.users if u is not existing]
     write_users_file(path, users)
     print(f"removed {existing.username} from {path}")
