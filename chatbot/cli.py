@@ -30,7 +30,7 @@ COMMAND_MODULES = [
     "chatbot.knowledge.commands",
     "chatbot.privacy.commands",
     "chatbot.guard.commands",
-    "chatbot.evaluate_answers",
+    "chatbot.flows.commands",
     "chatbot.store.commands",
     "chatbot.web.users_cli",
     "chatbot.fake_albert.commands",

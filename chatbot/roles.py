@@ -9,10 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Annotated
-
-from pydantic import BeforeValidator
-from pydantic_core import PydanticCustomError
 
 
 class Role(StrEnum):
@@ -54,16 +50,3 @@ def is_staff(role: object) -> bool:
 def audiences_of(role: object) -> frozenset[str]:
     """What a caller of this role may read, at most."""
     return ROLE_AUDIENCES[role_from(role)]
-
-
-def _staff_only(value: object) -> object:
-    if not (isinstance(value, str) and value in STAFF_ROLES):
-        expected = " or ".join(repr(str(role)) for role in STAFF_ROLES)
-        raise PydanticCustomError(
-            "literal_error", "Input should be {expected}", {"expected": expected}
-        )
-    return value
-
-
-# A pydantic field for the roles a login may grant (users file, SSO header).
-StaffRole = Annotated[Role, BeforeValidator(_staff_only)]

@@ -15,14 +15,28 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlparse
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from pydantic_settings import SettingsError as SourceError
 
 from chatbot.paths import ROOT
-from chatbot.roles import Role, StaffRole
+from chatbot.roles import STAFF_ROLES, Role
 
 __all__ = ["ROOT", "AuthSettings", "Settings", "SettingsError", "get_settings", "load_settings"]
+
+
+def _staff_only(value: object) -> object:
+    if not (isinstance(value, str) and value in STAFF_ROLES):
+        expected = " or ".join(repr(str(role)) for role in STAFF_ROLES)
+        raise PydanticCustomError(
+            "literal_error", "Input should be {expected}", {"expected": expected}
+        )
+    return value
+
+
+# A pydantic field for the roles a login may grant (users file, SSO header).
+StaffRole = Annotated[Role, BeforeValidator(_staff_only)]
 
 
 class SettingsError(Exception):

@@ -50,8 +50,8 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 from starlette.datastructures import Headers
 
 from chatbot.logs import get_logger
-from chatbot.roles import STAFF_ROLES, Role, StaffRole, role_of
-from chatbot.settings import AuthSettings, get_settings
+from chatbot.roles import STAFF_ROLES, Role, role_of
+from chatbot.settings import AuthSettings, StaffRole, get_settings
 
 if TYPE_CHECKING:  # chainlit takes seconds to import: the ``chatbot users`` commands skip it
     import chainlit as cl

@@ -1,4 +1,5 @@
-"""``chatbot eval answers``: run a question set through the flows and score the turns.
+"""Answers evaluation: run a question set through the flows and score the turns
+(``chatbot eval answers``, registered in ``chatbot.flows.commands``).
 
 Scores status correctness, citation validity and whether an expected fiche is cited. With a
 real backend, the model also judges faithfulness and relevance. With ``--double`` it runs
@@ -7,8 +8,6 @@ against the fake Albert of ``chatbot.fake_albert`` (offline, for CI and developm
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import json
 import re
 import uuid
@@ -18,13 +17,9 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from chatbot.paths import ROOT
-
 if TYPE_CHECKING:
     from chatbot.settings import Settings
 
-DEFAULT_SET = ROOT / "tests" / "eval" / "answers.jsonl"
-DEFAULT_PII_SET = ROOT / "tests" / "eval" / "answers-pii.jsonl"
 GROUNDED = {"answered", "answered_excerpts"}
 JUDGE = (
     "Tu évalues la réponse d'un assistant de service public. Réponds uniquement par un objet "
@@ -52,63 +47,10 @@ class Outcome(BaseModel):
     relevance: float | None = None
 
 
-def register(sub, eval_sub) -> None:
-    parser = eval_sub.add_parser("answers", help="score turns of a question set through the flows")
-    parser.add_argument("--set", type=Path, default=DEFAULT_SET, help="JSONL question set")
-    parser.add_argument(
-        "--pii-set",
-        type=Path,
-        default=DEFAULT_PII_SET,
-        help="the same questions with personal details added (default "
-        "tests/eval/answers-pii.jsonl; '' to skip)",
-    )
-    parser.add_argument(
-        "--double", action="store_true", help="run against the fake Albert (offline)"
-    )
-    parser.add_argument("--limit", type=int, default=0, help="only the first N questions")
-    parser.add_argument("--errors", action="store_true", help="list the wrong statuses")
-    parser.set_defaults(func=cmd_answers)
-
-
 def load_cases(path: Path, limit: int = 0) -> list[Case]:
     lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     cases = [Case.model_validate_json(line) for line in lines]
     return cases[:limit] if limit else cases
-
-
-def cmd_answers(args: argparse.Namespace) -> int:
-    cases = load_cases(args.set, args.limit)
-    pii_cases = load_cases(args.pii_set, args.limit) if args.pii_set.name else []
-    from chatbot.settings import load_settings
-
-    settings = load_settings()
-    double = None
-    if args.double:
-        from chatbot.fake_albert import FakeAlbert
-
-        double = FakeAlbert().start()
-        settings = settings.model_copy(
-            update={"backend_url": double.url, "data_dir": settings.data_dir / "eval-double"}
-        )
-        from pydantic import SecretStr
-
-        settings.api_key = SecretStr(double.api_key)
-    from chatbot.logs import configure_logging
-
-    configure_logging(settings.log_format, "ERROR")
-    try:
-        judge = settings.has_backend and not double
-        outcomes = asyncio.run(run(settings, cases, judge=judge))
-        pii_outcomes = asyncio.run(run(settings, pii_cases, judge=False)) if pii_cases else []
-    finally:
-        if double is not None:
-            double.stop()
-    print_report(outcomes, settings, double is not None, args.errors)
-    if pii_outcomes:
-        print(f"\nThe same questions with personal details added ({args.pii_set.name}):")
-        print_report(pii_outcomes, settings, double is not None, args.errors)
-        print_pii_cost(outcomes, pii_outcomes)
-    return 0
 
 
 def print_pii_cost(plain: list[Outcome], pii: list[Outcome]) -> None:
