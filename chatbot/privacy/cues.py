@@ -25,6 +25,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from chatbot.privacy import checksums
 from chatbot.privacy.recognizers import (
     _ELIDED,
+    _TITLE_WORDS,
     COMMON_WORDS,
     FrenchRecognizer,
     SpacyPersonRecognizer,
@@ -45,7 +46,7 @@ _DATE = re.compile(
 )
 # "né", "née", "nés", "né(e)", "nee" (not "ne": the negation); "DDN", "date de naiss.".
 _BIRTH_CUE = re.compile(
-    r"(?<![\w])(?:n[ée]e?s?\(e\)s?|n[ée]\(?e?\)?s?|nee?s?(?= le\b)|n[ée]es?|nee"
+    r"(?<![\w])(?:n(?:é|ee|e(?=\(e\)))e?s?(?:\(e\)s?)?|nee?s?(?= le\b)"
     r"|ddn|dn\s*:|date (?:de )?naiss(?:ance|\.)?|naissance\s*(?::|le\b|du\b|=)"
     r"|anniversaire|(?:je suis|jsuis|chui|j suis) (?:n[ée]e? )?du)(?![\w(])",
     re.IGNORECASE,
@@ -188,7 +189,9 @@ class CueNameRecognizer(FrenchRecognizer):
         def namelike(i: int, loose: bool = False) -> bool:
             word = tokens[i][2]
             lower = fold(word)
-            if glued(i) or (_ELIDED.match(lower) and not re.match(r"[ND]['’][A-Z]", word)):
+            if lower.rstrip(".") in _TITLE_WORDS or glued(i):
+                return False
+            if _ELIDED.match(lower) and not re.match(r"[ND]['’][A-Z]", word):
                 return False
             if loose and kinds[i] not in "CP" and lower not in COMMON_WORDS and len(lower) > 2:
                 return True
