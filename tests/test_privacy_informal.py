@@ -57,6 +57,28 @@ def found(text: str) -> list[tuple[str, str]]:
         ("mon nir 1-85-05-78-006-084-36", ("NIR", "1-85-05-78-006-084-36")),
         ("rib FR76  1027 8464  13682033 7527785", ("IBAN", "FR76  1027 8464  13682033 7527785")),
         ("mon num alloc c 5741702 c normal ?", ("CAF", "5741702")),
+        # cue-window birth dates, NIR in any grouping, names from cues and word shape
+        ("né au Maroc le 20/09/1997, je veux une carte", ("DATE_NAISSANCE", "20/09/1997")),
+        ("née 1 octobre 78 a Lyon", ("DATE_NAISSANCE", "1 octobre 78")),
+        ("DN: 28/2/55", ("DATE_NAISSANCE", "28/2/55")),
+        ("je suis né en 1971, à quel âge la retraite ?", ("DATE_NAISSANCE", "1971")),
+        ("numéro INSEE : 161 0613 3404 19 55", ("NIR", "161 0613 3404 19 55")),
+        ("secu 1610613340419 clé 55", ("NIR", "1610613340419 clé 55")),
+        ("moi c kofi hadjadj jai perdu mon titre", ("NOM", "kofi hadjadj")),
+        ("je m'apelle piotr karataş", ("NOM", "piotr karataş")),
+        ("merci beaucoup !\nines kowalczyk", ("NOM", "ines kowalczyk")),
+        ("Thi Hoa Tounkara - t.h@mail.com", ("NOM", "Thi Hoa Tounkara")),
+        ("Catarina Dos Reis m'a conseillé de faire une demande", ("NOM", "Catarina Dos Reis")),
+        ("le dossier de Kofi Benjelloun, ma voisine.", ("NOM", "Kofi Benjelloun")),
+        (
+            "mail oumou76 arrobase famille point paris",
+            ("EMAIL", "oumou76 arrobase famille point paris"),
+        ),
+        (
+            "adresse: résidence Bellevue bât A appt 45",
+            ("ADRESSE", "résidence Bellevue bât A appt 45"),
+        ),
+        ("j'habite lieu-dit les Granges à la campagne", ("ADRESSE", "lieu-dit les Granges")),
         ("inscrit a France Travail sous le numero 5126638 S", ("FRANCE_TRAVAIL", "5126638 S")),
         ("mon passeport n° 18 YB 21843 expire", ("PASSEPORT", "18 YB 21843")),
         # loose addresses and birth dates
@@ -86,6 +108,9 @@ def test_informal_form_is_masked(text: str, expected: tuple[str, str]) -> None:
         "le numéro 0 809 401 401 des impots est payant ?",
         "cerfa 13750*05 envoyé le 12/03/2024, 1 850 euros, loi n° 2023-270 du 14 avril 2023",
         "je suis en arret depuis le 3 janvier 2025 a la préfecture de Lyon",
+        "j'ai demandé l'acte de naissance le 12/03/2024 à la mairie",
+        "je ne sais pas, le 12/03/2024 j'ai envoyé le dossier",
+        "rdv le 05/06/2025 à la CAF, merci beaucoup",
     ],
 )
 def test_must_survive(text: str) -> None:

@@ -244,12 +244,15 @@ _AT = (
 _DOT = r"(?:\s*(?:\.|[(\[{]\s*(?:dot|point)\s*[)\]}])\s*|\s+(?:dot|point)\s+)"
 _TLD = (
     r"(?:fr|com|net|org|eu|be|ch|lu|ca|io|info|biz|re|gp|mq|gf|yt|nc|pf|pm|de|es|it|pt|uk|"
-    r"ma|dz|tn|sn|ci|cm|us|co|me|tv|gouv\.fr|gouv|email|mail)"
+    r"ma|dz|tn|sn|ci|cm|us|co|me|tv|gouv\.fr|gouv|email|mail"
+    r"|(?!(?:de|du|des|la|le|les|et|en|un|une|au|aux|ou|il|on|ne|se|sa|ce|je|tu|te|si|ni|va"
+    r"|vu|est|pas|par|pour|sur|que|qui|mon|ma|mes|ton|ta|son|ses|svp|stp|merci|svp)\b)"
+    r"[a-z]{2,6})"
 )
 _LOCAL = r"[A-Za-z0-9](?:[A-Za-z0-9_%+\-]*[A-Za-z0-9_])?"
 EMAIL_LOOSE = re.compile(
     rf"(?<![\w.+\-%])(?:{_LOCAL}{_DOT})*{_LOCAL}{_AT}"
-    rf"[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:{_DOT}[A-Za-z0-9\-]+)*?{_DOT}{_TLD}(?![\w\-])",
+    rf"[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:{_DOT}[A-Za-z0-9\-]+)*{_DOT}{_TLD}(?![\w\-])",
     re.IGNORECASE,
 )
 _HAS_AT = re.compile(r"@|%40|\bat\b|arr?obase|a commercial", re.IGNORECASE)
@@ -349,4 +352,11 @@ class LoosePhoneRecognizer(FrenchRecognizer):
 
 
 def build_informal_recognizers() -> list[FrenchRecognizer]:
-    return [LexiconNameRecognizer(), LooseEmailRecognizer(), LoosePhoneRecognizer()]
+    from chatbot.privacy.cues import build_cue_recognizers
+
+    return [
+        LexiconNameRecognizer(),
+        LooseEmailRecognizer(),
+        LoosePhoneRecognizer(),
+        *build_cue_recognizers(),
+    ]

@@ -234,7 +234,8 @@ COMMON_WORDS = frozenset(
     préfet préfète prefet prefete maire directeur directrice président présidente juge
     ministre député députée sénateur sénatrice procureur procureure commissaire médiateur
     médiatrice défenseur secrétaire chef cheffe responsable adjoint adjointe greffier
-    passeport passport permis titre séjour sejour naissance alloc allocs identifiant iban rib
+    d'avance d’avance passeport passport permis titre séjour sejour naissance alloc allocs
+    identifiant iban rib
     at arobase arrobase point dot gmail hotmail orange free sfr wanadoo laposte
     veuillez pourriez pouvez objet pièce pièces jointe jointes ci-joint ci-jointe urgent
     urgence attention important rappel relance réclamation recours
@@ -265,6 +266,12 @@ PARTICLES = frozenset(
         "das",
         "mac",
         "mc",
+        "der",
+        "den",
+        "bin",
+        "bint",
+        "ould",
+        "abou",
         "saint",
         "sainte",
     }
@@ -413,7 +420,8 @@ class TitleNameRecognizer(FrenchRecognizer):
 
 # Phrases after which citizens type their own (or a relative's) name, often in lower case.
 STRONG_INTRO = (
-    r"je m[' ’]?appel+e?|je m appel+e?|j[' ’]?m[' ’]?appel+e?|je me nomme|mon nom est"
+    r"je m[' ’]?ap+el+e?s?|jm[' ’]?ap+el+e?|je m appel+e?|j[' ’]?m[' ’]?appel+e?"
+    r"|je me nomme|mon nom est"
     r"|mon nom c[' ’]?est"
     r"|mon nom ?:|nom ?:|nom et pr[ée]nom ?:|pr[ée]nom et nom ?:|nom complet ?:|moi c[' ’]?est"
     r"|mon nom de famille est|nom de famille ?:|pr[ée]nom ?:|je soussign[ée]+e?|sign[ée]+ ?:?"
@@ -438,7 +446,7 @@ FAMILY_INTRO = (
 WEAK_INTRO = r"au nom de|pour le compte de|pour|avec|et"
 SIGNOFF_INTRO = (
     r"bonjour,?|bonsoir,?|cordialement,?|bien [àa] vous,?|merci,?|merci beaucoup,?"
-    r"|bonne journ[ée]e,?|bonne soir[ée]e,?|salutations,?"
+    r"|merci d['’]avance,?|bonne journ[ée]e,?|bonne soir[ée]e,?|salutations,?"
 )
 
 
@@ -615,7 +623,15 @@ class SpacyPersonRecognizer(FrenchRecognizer):
 
 _PLAIN_STREET_TYPES = frozenset(
     "rue avenue boulevard place impasse allée allee chemin route quai cours square passage "
-    "résidence residence lotissement".split()
+    "résidence residence lotissement lieu-dit hameau cité cite domaine".split()
+)
+_BUILDING_WORDS = frozenset(
+    "bât bat bâtiment batiment appt apt app appartement esc escalier porte étage etage".split()
+)
+# "bât B appt 12", ", escalier 3, porte 14": where in the building, after the street.
+_BUILDING = re.compile(
+    r"(?:,?[ \u00a0]+(?i:b[âa]t(?:iment)?\.?|appt?\.?|appartement|app\.|esc(?:alier)?\.?"
+    r"|porte|[ée]tage|log(?:ement)?\.?|n°)[ \u00a0]*[A-Z0-9]{1,4}\b)+"
 )
 _MONTH_NEXT = re.compile(
     r" (?i:janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre"
@@ -665,7 +681,7 @@ class AddressRecognizer(FrenchRecognizer):
     )
     POSTCODE = re.compile(r",?\s*(?:\d{5}|\d{2} \d{3})(?![\d])")
     CONTEXT = re.compile(
-        r"(?:habite|habitons|habitez|demeurant|domicili|adresse|j'?habite|vis |vit |situ[ée]|"
+        r"(?:habite|habitons|habitez|demeurant|domicili|adresse|j'?habite|vis |vit |situ[ée]|chez |"
         r"d[ée]m[ée]nag|h[ée]berg[ée]|r[ée]side)",
         re.IGNORECASE,
     )
@@ -680,6 +696,9 @@ class AddressRecognizer(FrenchRecognizer):
             if name is None:
                 continue
             end = name
+            building = _BUILDING.match(text, end)
+            if building:
+                end = building.end()
             post = self.POSTCODE.match(text, end)
             has_postcode = False
             if post:
@@ -734,6 +753,8 @@ class AddressRecognizer(FrenchRecognizer):
                 "sainte",
             } or lower.endswith(("'", "’"))
             if not is_link:
+                if lower.rstrip(".") in _BUILDING_WORDS:
+                    break
                 if lower in COMMON_WORDS - {"pasteur", "general", "général"} or (
                     word.isdigit() and len(word) == 5
                 ):

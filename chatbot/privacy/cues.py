@@ -1,0 +1,296 @@
+"""Recognizers keyed on cues within a window, for forms no fixed pattern foresees.
+
+- birth dates: a birth cue ("né", "née le", "DDN", "date de naiss.", "je suis du") then the
+  first date within a short window of the same clause ("né au Maroc le 20/09/1997",
+  "née 1 octobre 78", "né en 1985": a year alone only right after "né(e) en");
+- NIR in any grouping ("152 1233 7511 23 46") or with its key apart ("... clé 36"),
+  always checksummed;
+- names from cues and the shape of the words, with no lexicon needed: after an
+  introduction ("moi c kofi hadjadj"), right before an e-mail or a phone ("Thi Hoa
+  Tounkara - x@y.fr"), as a message's last line or clause ("merci !\\nines kowalczyk"),
+  before "m'a dit" ("Catarina Dos Reis m'a conseillé"), and two capitalised rare words
+  after "de", "pour", "avec" ("le dossier de Kofi Benjelloun"). A word is name-like when it
+  is in the name lexicons, capitalised, or a word spaCy's vectors do not know (surnames
+  are rare words); common words never are.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from presidio_analyzer import RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from chatbot.privacy import checksums
+from chatbot.privacy.recognizers import (
+    _ELIDED,
+    _TITLE_WORDS,
+    COMMON_WORDS,
+    FrenchRecognizer,
+    SpacyPersonRecognizer,
+    fold,
+)
+
+# --------------------------------------------------------------------------- birth dates
+
+_MONTHS = (
+    r"janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre"
+    r"|d[ée]cembre|janv\.?|f[ée]vr?\.?|avr\.?|juil\.?|sept\.?|oct\.?|nov\.?|d[ée]c\.?"
+)
+_DATE = re.compile(
+    r"(?<![\w/.\-])(?:\d{1,2}(?:er)?[/.\- ]\d{1,2}[/.\- ](?:\d{4}|\d{2})"
+    rf"|(?:\d{{1,2}}|1er) (?:{_MONTHS})(?: (?:\d{{4}}|\d{{2}}))?"
+    r"|\d{4}-\d{2}-\d{2})(?![\w/]|[.\-]\d|:\d| ?h\d)",
+    re.IGNORECASE,
+)
+# "né", "née", "nés", "né(e)", "nee" (not "ne": the negation); "DDN", "date de naiss.".
+_BIRTH_CUE = re.compile(
+    r"(?<![\w])(?:n(?:é|ee|e(?=\(e\)))e?s?(?:\(e\)s?)?|nee?s?(?= le\b)"
+    r"|ddn|dn\s*:|date (?:de )?naiss(?:ance|\.)?|naissance\s*(?::|le\b|du\b|=)"
+    r"|anniversaire|(?:je suis|jsuis|chui|j suis) (?:n[ée]e? )?du)(?![\w(])",
+    re.IGNORECASE,
+)
+_NOT_BIRTH = re.compile(
+    r"(?:acte|extrait|certificat|d[ée]claration|prime|cong[ée]|allocation|lieu|pays|ville|"
+    r"d[ée]clarer la) d[e']\s*$",
+    re.IGNORECASE,
+)
+_YEAR_AFTER_EN = re.compile(r"\s+en\s+((?:19|20)\d{2})(?!\d)", re.IGNORECASE)
+_MORE_YEARS = re.compile(r"(?:\s*,\s*|\s+et\s+)((?:19|20)\d{2})(?!\d)", re.IGNORECASE)
+_CLAUSE_BREAK = re.compile(r"[!?;\n]|\.\s|,\s*(?:et|mais|rdv|le rdv)\b", re.IGNORECASE)
+WINDOW = 40
+
+
+class CueBirthDateRecognizer(FrenchRecognizer):
+    def __init__(self) -> None:
+        super().__init__("DATE_NAISSANCE", [], score=0.88)
+
+    def candidates(self, text: str) -> Iterable[tuple[int, int]]:
+        for cue in _BIRTH_CUE.finditer(text):
+            if _NOT_BIRTH.search(text, max(0, cue.start() - 25), cue.start()):
+                continue
+            year = _YEAR_AFTER_EN.match(text, cue.end())
+            if year and fold(cue.group(0)).startswith("n"):
+                yield year.start(1), year.end(1)
+                more = _MORE_YEARS.match(text, year.end())
+                while more:  # "nés en 2015 et 2018"
+                    yield more.start(1), more.end(1)
+                    more = _MORE_YEARS.match(text, more.end())
+                continue
+            limit = min(len(text), cue.end() + WINDOW)
+            date = _DATE.search(text, cue.end(), limit)
+            if date is None:
+                continue
+            gap = text[cue.end() : date.start()]
+            if _CLAUSE_BREAK.search(gap) or _BIRTH_CUE.search(gap):
+                continue
+            yield date.start(), date.end()
+
+
+# --------------------------------------------------------------------------- NIR
+
+_NIR_SEP = " .-/"
+_NIR_START = re.compile(r"(?<![\w])(?<![\d][ .\-/])[12378]")
+_KEY_AFTER = re.compile(
+    r"\s*(?:[,;:/\-]\s*)?(?:(?:cl[ée]|key|cle)\s*:?\s*)?(\d{2})(?![\w]|[ .\-]\d)", re.IGNORECASE
+)
+
+
+def _nir_body(text: str, start: int, wanted: int) -> int | None:
+    """End of ``wanted`` NIR characters from ``start``, one separator at most between."""
+    count, pos, end = 0, start, start
+    while pos < len(text) and count < wanted:
+        char = text[pos]
+        if char.isdigit() or (count == 6 and char in "ABab" and text[pos - 1] == "2"):
+            count += 1
+            end = pos + 1
+            pos += 1
+        elif char in _NIR_SEP and count and pos + 1 < len(text) and text[pos + 1].isalnum():
+            pos += 1
+        else:
+            break
+    return end if count == wanted else None
+
+
+class GroupedNirRecognizer(FrenchRecognizer):
+    """NIR in any grouping, or with its key apart ("1850578006084 clé 36"): checksummed."""
+
+    def __init__(self) -> None:
+        super().__init__("NIR", [], score=0.93)
+
+    def candidates(self, text: str) -> Iterable[tuple[int, int]]:
+        for match in _NIR_START.finditer(text):
+            start = match.start()
+            end = _nir_body(text, start, 15)
+            if end is not None and not re.match(r"[ .\-]?\d", text[end : end + 2]):
+                if checksums.nir_ok(text[start:end]):
+                    yield start, end
+                    continue
+            body_end = _nir_body(text, start, 13)
+            if body_end is None or re.match(r"\d", text[body_end : body_end + 1]):
+                continue
+            key = _KEY_AFTER.match(text, body_end)
+            if key and checksums.nir_ok(text[start:body_end] + key.group(1)):
+                yield start, key.end(1)
+
+
+# --------------------------------------------------------------------------- names
+
+_WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*", re.UNICODE)
+_PARTICLES = frozenset(
+    "de du des da das do dos di del della van von der den ben bin bint ould el al ibn abou "
+    "ait aït le la mac mc".split()
+)
+_INTRO = re.compile(
+    r"(?<![\w'’])(?:je m['’ ]?ap+el+e?s?|j['’ ]?m['’ ]?ap+el+e?|jm['’ ]?ap+el+e?|je me nomme"
+    r"|moi c['’ ]?est|moi c|moi cé|slt c|bjr c|c['’ ]?est|cé|ici|sign[ée]+|je suis|j['’ ]?suis"
+    r"|jsuis|chui|de la part de|au nom de|cordialement,?|bien [àa] vous,?|salutations,?)"
+    r"[ \u00a0]+(?=\w)",
+    re.IGNORECASE,
+)
+_WEAK_INTRO = frozenset({"c'est", "c’est", "c est", "cé", "ici", "je suis", "j suis", "jsuis"})
+_CONTACT = re.compile(
+    r"[ \t]*(?:[-–,:;/|(]\s*)?"
+    r"(?:\S+@\S+\.[a-z]{2,}|\S+ arr?obase |(?:\+33|0)[1-9](?:[ .\-]?\d){8})",
+    re.IGNORECASE,
+)
+_SAID = re.compile(
+    r"\s+(?:m['’ ]\s?a(?:vait)?|nous a|m['’ ]\s?ont|a dit|m['’ ]\s?a dit|m['’ ]\s?a conseill)",
+    re.IGNORECASE,
+)
+_BEFORE_NAME = re.compile(r"(?<![\w])(?:de|d['’]|pour|avec|chez|à|a|et)\s+$", re.IGNORECASE)
+_LINE_OR_CLAUSE = re.compile(r"(?:^|\n|[,!.:]\s+)$")
+
+
+class CueNameRecognizer(FrenchRecognizer):
+    def __init__(self) -> None:
+        super().__init__("NOM", [], score=0.84)
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        from chatbot.privacy.informal import _kind  # lexicons (import cycle)
+
+        vocab = nlp_artifacts.tokens.vocab if nlp_artifacts is not None else None
+        tokens = [(m.start(), m.end(), m.group(0)) for m in _WORD.finditer(text)]
+        kinds = [_kind(w) for _, _, w in tokens]
+        starts = {s: i for i, (s, _, _) in enumerate(tokens)}
+        spans: set[tuple[int, int]] = set()
+
+        def glued(i: int) -> bool:
+            """Part of an e-mail or a code: "maelys" in "maelys39@x.fr"."""
+            start, end, _ = tokens[i]
+            after = text[end : end + 2]
+            return bool(re.match(r"[\d@_]|[.%]\w", after)) or (
+                start > 0 and text[start - 1] in "@._%"
+            )
+
+        def namelike(i: int, loose: bool = False) -> bool:
+            word = tokens[i][2]
+            lower = fold(word)
+            if lower.rstrip(".") in _TITLE_WORDS or glued(i):
+                return False
+            if _ELIDED.match(lower) and not re.match(r"[ND]['’][A-Z]", word):
+                return False
+            if loose and kinds[i] not in "CP" and lower not in COMMON_WORDS and len(lower) > 2:
+                return True
+            if kinds[i] in "FSB":
+                return True
+            if kinds[i] in "CP" or lower in COMMON_WORDS or len(lower) < 2:
+                return False
+            if word[:1].isupper() and not word.isupper():
+                return True
+            return vocab is not None and not vocab.has_vector(word.lower())
+
+        def rare(i: int) -> bool:
+            return kinds[i] in "FSB" or (
+                vocab is not None
+                and kinds[i] not in "CP"
+                and not vocab.has_vector(tokens[i][2].lower())
+            )
+
+        def run(i: int, most: int = 4, loose: bool = False) -> int:
+            """Index after the name starting at token i (particles kept inside)."""
+            j = i
+            while j < len(tokens) and j - i < most:
+                if j > i and not _adjacent(text, tokens[j - 1][1], tokens[j][0]):
+                    break
+                if fold(tokens[j][2]) in _PARTICLES and j > i:
+                    k = j  # "van der berg": particles, then a name-like word
+                    while k < len(tokens) and fold(tokens[k][2]) in _PARTICLES:
+                        k += 1
+                    if k < len(tokens) and namelike(k, loose=True) and k - j <= 2:
+                        j = k + 1
+                        continue
+                    break
+                if not namelike(j, loose and j == i):
+                    break
+                j += 1
+            return j
+
+        # 1. after an introduction: "moi c kofi hadjadj", "je m'apelle piotr karataş"
+        for match in _INTRO.finditer(text):
+            i = starts.get(match.end())
+            if i is None or not namelike(i):
+                continue
+            j = run(i)
+            cue = fold(match.group(0).strip().rstrip(","))
+            if cue in _WEAK_INTRO and j - i < 2 and kinds[i] not in "FB":
+                continue
+            spans.add((tokens[i][0], tokens[j - 1][1]))
+        # 2. right before an e-mail or a phone, at a line's start: "Thi Hoa Tounkara - x@y.fr"
+        for i, (start, _, _) in enumerate(tokens):
+            if not _LINE_OR_CLAUSE.search(text, max(0, start - 3), start) and start:
+                continue
+            j = run(i, loose=True)
+            if (
+                j - i >= 2
+                and _CONTACT.match(text, tokens[j - 1][1])
+                and any(rare(k) for k in range(i, j))
+            ):
+                spans.add((start, tokens[j - 1][1]))
+        # 3. the message's last line or clause: "merci !\nines kowalczyk"
+        tail = re.search(r"(?:^|\n|[,!.]\s+)([^\n,!.]+?)[\s.!]*$", text)
+        if tail:
+            i = starts.get(tail.start(1))
+            if i is not None:
+                j = run(i, loose=True)
+                if (
+                    2 <= j - i
+                    and tokens[j - 1][1] == tail.end(1)
+                    and any(rare(k) for k in range(i, j))
+                ):
+                    spans.add((tokens[i][0], tokens[j - 1][1]))
+        # 4. "Catarina Dos Reis m'a conseillé": capitalised words, then "m'a dit"
+        for i, (start, _, word) in enumerate(tokens):
+            if not word[:1].isupper() or not _LINE_OR_CLAUSE.search(text, max(0, start - 3), start):
+                continue
+            j = run(i)
+            if j - i >= 2 and _SAID.match(text, tokens[j - 1][1]):
+                spans.add((start, tokens[j - 1][1]))
+        # 5. "le dossier de Kofi Benjelloun": two capitalised words, one of them rare
+        for i, (start, _, word) in enumerate(tokens):
+            if not word[:1].isupper() or word.isupper():
+                continue
+            if not _BEFORE_NAME.search(text, max(0, start - 8), start):
+                continue
+            j = run(i, 3)
+            words = [tokens[k][2] for k in range(i, j)]
+            if (
+                len(words) >= 2
+                and all(w[:1].isupper() or fold(w) in _PARTICLES for w in words)
+                and any(rare(k) for k in range(i, j) if fold(tokens[k][2]) not in _PARTICLES)
+            ):
+                spans.add((start, tokens[j - 1][1]))
+        kept = [s for s in spans if not SpacyPersonRecognizer._names_a_place(text, s[0])]
+        return [RecognizerResult("NOM", s, e, self.base_score) for s, e in sorted(kept)]
+
+
+def _adjacent(text: str, end: int, start: int) -> bool:
+    gap = text[end:start]
+    return 0 < len(gap) <= 2 and gap.strip(" ") == ""
+
+
+def build_cue_recognizers() -> list[FrenchRecognizer]:
+    return [CueBirthDateRecognizer(), GroupedNirRecognizer(), CueNameRecognizer()]
