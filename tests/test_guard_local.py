@@ -10,8 +10,9 @@ import sys
 import numpy as np
 import pytest
 
-from chatbot.guard import DEFAULT_REPLIES, Verdict, check_input, check_rules, normalise
+from chatbot.guard import Verdict, check_input, check_rules, normalise
 from chatbot.guard.local import MODEL_PATH, load_model, read_model
+from chatbot.replies import DEFAULT_REPLIES
 from chatbot.settings import ROOT
 
 

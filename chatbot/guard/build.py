@@ -22,13 +22,13 @@ from chatbot.guard.training import LABELS, generate, split
 # Share of generated benign dev messages the threshold may refuse.
 FP_BUDGET = 0.005
 # The generated benign messages are easier than real ones: never flag below this.
-THRESHOLD_FLOOR = 0.6
+THRESHOLD_FLOOR = 0.55
 REGULARISATION = 8.0
 MIN_DF = 2
 DECIMALS = 5
 # Benign messages weigh more: a refused citizen costs more than a missed paraphrase the
 # answer step would decline anyway.
-CLASS_WEIGHT = {0: 2.0, 1: 1.0, 2: 1.0, 3: 1.0, 4: 1.0}
+CLASS_WEIGHT = {0: 1.0, 1: 1.0, 2: 1.0, 3: 1.0, 4: 1.0}
 
 
 def data_hash(rows: list[tuple[str, str, str]] | None = None) -> str:

@@ -530,7 +530,7 @@ _RULES: list[Rule] = [
     ),
     _rule(
         "harmful.identity_theft_verb",
-        r"\b(?:usurper l'identite|usurpe l'identite|steal (?:an? |someone'?s |somebody'?s |a person'?s )?identit(?:y|ies)|identity theft (?:tutorial|guide|step)|(?:me|se|nous) (?:faire|faisant|fais|fait) passer pour (?:quelqu'un|un autre|une autre|mon|ma|lui|elle|un agent|une agente|un policier|un fonctionnaire|un conseiller|la caf|les impots|un mort|une personne decedee)|(?:pose|posing|pass myself off|pass yourself off) as (?:someone|another|my|a dead|a government|a police|an official|a caf)|ouvrir (?:un compte|une ligne|un credit)\s+(?:\w+\s+){0,2}au nom (?:de|d')\s*(?:quelqu'un|mon|ma|un|une|autrui)\b[^.?!\n]{0,40}(?:sans|a son insu|en cachette)|open (?:an account|a loan|a credit card) in (?:someone|somebody|another person|my \w+)'?s? name)",
+        r"\b(?:usurper l'identite|usurpe l'identite|steal (?:an? |someone'?s |somebody'?s |a person'?s )?identit(?:y|ies)|identity theft (?:tutorial|guide|step)|(?:(?:me|nous) (?:faire|faisant|fais|fait)|se faire) passer pour (?:quelqu'un|un autre|une autre|mon|ma|lui|elle|un agent|une agente|un policier|un fonctionnaire|un conseiller|la caf|les impots|un mort|une personne decedee)|(?:pose|posing|pass myself off|pass yourself off) as (?:someone|another|my|a dead|a government|a police|an official|a caf)|ouvrir (?:un compte|une ligne|un credit)\s+(?:\w+\s+){0,2}au nom (?:de|d')\s*(?:quelqu'un|mon|ma|un|une|autrui)\b[^.?!\n]{0,40}(?:sans|a son insu|en cachette)|open (?:an account|a loan|a credit card) in (?:someone|somebody|another person|my \w+)'?s? name)",
     ),
     _rule(
         "harmful.account_intrusion",
