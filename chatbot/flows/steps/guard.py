@@ -8,8 +8,15 @@ from langgraph.runtime import Runtime
 
 from chatbot.flows.state import TurnContext, TurnState
 from chatbot.flows.status import Status
-from chatbot.guard import check_input, classifier_messages, parse_classifier
+from chatbot.guard import (
+    Intent,
+    check_input,
+    classifier_messages,
+    classify_intent,
+    parse_classifier,
+)
 from chatbot.logs import get_logger
+from chatbot.privacy.topic import topic_of
 from chatbot.replies import contacts_text, reply
 
 log = get_logger("guichet.flow")
@@ -19,7 +26,7 @@ _VERDICT = re.compile(r"\b(safe|unsafe|dangereux|malveillant)\b", re.IGNORECASE)
 async def guard(state: TurnState, runtime: Runtime[TurnContext]) -> TurnState:
     ctx = runtime.context
     verdict = check_input(state["question"])
-    if verdict.category in REFUSALS:
+    if verdict.category in REFUSALS and not _in_distress_by_guess(verdict.rule, state["question"]):
         return refused(ctx, REFUSALS[verdict.category], verdict.rule)
     if ctx.flow.guard.classifier and ctx.backend is not None:
         # A reasoning model gets room to think (the backend raises max_tokens for it); its
@@ -34,6 +41,15 @@ async def guard(state: TurnState, runtime: Runtime[TurnContext]) -> TurnState:
         elif parse_classifier(answer):
             return refused(ctx, Status.refused_injection, "classifier")
     return {}
+
+
+def _in_distress_by_guess(rule: str | None, question: str) -> bool:
+    """A person in distress is never refused on the local classifier's guess alone: its
+    highest-scoring honest messages include "je veux me tuer". The router then answers them
+    with the help numbers. A rule that fired still refuses."""
+    return bool(rule and rule.startswith("local.")) and (
+        classify_intent(topic_of(question)) == Intent.distress
+    )
 
 
 # What each guard verdict ends in. The last two say what Guichet cannot do and where to go,
