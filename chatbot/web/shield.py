@@ -34,7 +34,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers
 from starlette.requests import cookie_parser
@@ -310,8 +310,7 @@ class Shield:
             if body is None:
                 await self._refuse(scope, receive, send, 413, BODY_TOO_LARGE)
                 return
-            form = parse_qs(body.decode("utf-8", "replace"))
-            username = (form.get("username") or [""])[0][:200]
+            username = await _form_username(scope, self._replay(body, receive))
             ip = (scope.get("client") or ("unknown", 0))[0]
             if not self.limiter.allow(ip, username):
                 log.warning("login_rate_limited")
@@ -334,6 +333,19 @@ class Shield:
             log.info("logout")
 
         await self.app(scope, receive, self._secure_send(send))
+
+
+async def _form_username(scope: Scope, receive: Receive) -> str:
+    """The username as FastAPI will read it: url-encoded **or** multipart form (parsing only
+    one kind would let the other bypass the per-username limit)."""
+    from starlette.requests import Request
+
+    try:
+        form = await Request(scope, receive).form()
+    except Exception:  # malformed: FastAPI refuses it too; the per-IP limit still counts
+        return ""
+    value = form.get("username")
+    return value[:200] if isinstance(value, str) else ""
 
 
 def _too_long_text(rel: str, body: bytes) -> bool:
