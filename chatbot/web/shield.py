@@ -319,8 +319,8 @@ class Shield:
             receive = self._replay(body, receive)
         elif method == "PUT" and rel in ("/feedback", "/project/thread"):
             body = await self._read_body(receive, headers)
-            if body is None:
-                await self._refuse(scope, receive, send, 413, BODY_TOO_LARGE)
+            if body is None:  # a comment or a name is the only long field
+                await self._refuse(scope, receive, send, 413, TOO_LONG)
                 return
             if _too_long_text(rel, body):
                 await self._refuse(scope, receive, send, 413, TOO_LONG)
@@ -463,6 +463,16 @@ def install_socket_guards() -> None:
 # --------------------------------------------------------------------------- logs
 
 
+def _flat_routes(routes: Iterable[Any]) -> Iterable[Any]:
+    """Routes in order, with those of included routers (FastAPI wraps them) unfolded."""
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            yield from _flat_routes(inner.routes)
+        else:
+            yield route
+
+
 class RouteOnlyAccessLog(logging.Filter):
     """Uvicorn's access and websocket lines with the route template instead of the path
     (which can carry an e-mail address or a name) and without the client's address."""
@@ -474,7 +484,7 @@ class RouteOnlyAccessLog(logging.Filter):
     def template(self, raw: Any) -> str:
         path = urlsplit(str(raw)).path or "/"
         scope = {"type": "http", "path": path, "root_path": "", "method": "GET"}
-        for route in getattr(self.app, "routes", []):
+        for route in _flat_routes(getattr(self.app, "routes", [])):
             try:
                 match, _ = route.matches(scope)
             except Exception:  # a route that cannot judge this scope
