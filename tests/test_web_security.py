@@ -82,7 +82,7 @@ def server(albert, tmp_path_factory: pytest.TempPathFactory) -> Iterator[HttpsSe
         tmp,
     )
     try:
-        srv.wait_ready()
+        srv.wait_ready(deadline_s=900)
         set_users(srv, AGENT, "agent.autre", "agent.parti", "agent.sortant")
         yield srv
     finally:

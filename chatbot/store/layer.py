@@ -339,8 +339,9 @@ class GuichetDataLayer(SQLAlchemyDataLayer):
         # A citizen's steps are never stored: their rating becomes an anonymous signal.
         turn = self.citizen_steps.turn(feedback.forId)
         if turn is not None:
+            # No owner on either side: a ``public`` instance, where nobody logs in.
             owner = self._citizen_owner.get(feedback.forId)
-            if who is None or owner != who.identifier:
+            if owner != (who.identifier if who else None):
                 log.warning("feedback_refused", reason="not_owner")
                 return feedback.id or str(uuid.uuid4())
             # The UI sends back the id we return to change or withdraw the rating.
