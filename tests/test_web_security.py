@@ -437,9 +437,12 @@ async def test_malformed_socket_payloads_get_french_errors(server) -> None:
         assert not [o for o in replies if ENGLISH.search(o)], replies
     finally:
         await chat.close()
-    with pytest.raises(socketio.exceptions.ConnectionError) as refused:
-        await Chat(server, citizen(server)).connect(origin=server.url, auth={"clientType": 1})
-    assert "Connexion refusée" in str(refused.value), str(refused.value)
+    refused = Chat(server, citizen(server))
+    errors: list[Any] = []
+    refused.client.on("connect_error", lambda data=None: errors.append(data))
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await refused.connect(origin=server.url, auth={"clientType": 1})
+    assert errors and "Connexion refusée" in json.dumps(errors, ensure_ascii=False), errors
 
 
 # ------------------------------------------------------------------------------ 6: cookies
@@ -466,6 +469,11 @@ async def test_no_personal_data_from_the_url_reaches_the_logs(server) -> None:
     ]
     for path in paths:
         httpx.get(server.url + path, headers={"Referer": f"{server.url}/?q={EMAIL}"})
+    talk = Chat(server, citizen(server))
+    await talk.connect(origin=server.url)
+    await talk.send(f"Mon adresse est {EMAIL}")
+    await talk.wait_for(lambda: any(e == "task_end" for e, _ in talk.events), timeout=90)
+    await talk.close()
     chat = Chat(server, citizen(server))
     await chat.client.connect(
         f"{server.url}?email={EMAIL}",

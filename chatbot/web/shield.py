@@ -507,6 +507,18 @@ class RouteOnlyAccessLog(logging.Filter):
             and len(args) >= 2
         ):
             record.args = ("-", self.template(args[1]), *args[2:])
+        elif isinstance(record.msg, str) and record.msg[:2] in ("< ", "> "):
+            # The websockets library's debug trace (uvicorn's debug level): request line,
+            # headers (cookies, referer) and frames (message text).
+            if record.msg.startswith(("< GET %s", "> GET %s")) and args:
+                record.args = (self.template(args[0]), *args[1:])
+            elif record.msg.endswith("%s: %s") and len(args) == 2:
+                record.args = (args[0], "…")
+            elif record.msg.endswith("< %s") or record.msg.endswith("> %s"):
+                frame = args[0] if args else None
+                opcode = getattr(getattr(frame, "opcode", None), "name", "frame")
+                size = len(getattr(frame, "data", b"") or b"")
+                record.args = (f"{opcode} [{size} bytes]",)
         return True
 
 
