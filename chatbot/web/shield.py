@@ -412,6 +412,7 @@ def install_socket_guards() -> None:
     import chainlit.socket as chainlit_socket
     from chainlit.config import config
     from chainlit.server import sio
+    from socketio.exceptions import ConnectionRefusedError as Refused  # sent to the browser
 
     async def connect(sid: str, environ: dict, auth: Any = None) -> Any:
         if not (
@@ -423,14 +424,14 @@ def install_socket_guards() -> None:
                 for key in ("threadId", "chatProfile", "userEnv")
             )
         ):
-            raise ConnectionRefusedError(CONNECT_MALFORMED)
+            raise Refused(CONNECT_MALFORMED)
         try:
             return await chainlit_socket.connect(sid, environ, auth)
-        except ConnectionRefusedError as exc:
+        except ConnectionRefusedError as exc:  # Chainlit's are Python's: "Connection refused"
             reason = str(exc.args[0]) if exc.args else ""
-            raise ConnectionRefusedError(CONNECT_REFUSED.get(reason, CONNECT_MALFORMED)) from None
+            raise Refused(CONNECT_REFUSED.get(reason, CONNECT_MALFORMED)) from None
         except (ValueError, TypeError, KeyError):  # e.g. userEnv that is not JSON
-            raise ConnectionRefusedError(CONNECT_MALFORMED) from None
+            raise Refused(CONNECT_MALFORMED) from None
 
     async def client_message(sid: str, payload: Any = None) -> None:
         if problem := message_problem(payload):
@@ -510,15 +511,18 @@ class RouteOnlyAccessLog(logging.Filter):
         elif isinstance(record.msg, str) and record.msg[:2] in ("< ", "> "):
             # The websockets library's debug trace (uvicorn's debug level): request line,
             # headers (cookies, referer) and frames (message text).
-            if record.msg.startswith(("< GET %s", "> GET %s")) and args:
-                record.args = (self.template(args[0]), *args[1:])
-            elif record.msg.endswith("%s: %s") and len(args) == 2:
+            if record.msg.endswith("%s: %s") and len(args) == 2:
                 record.args = (args[0], "…")
             elif record.msg.endswith("< %s") or record.msg.endswith("> %s"):
                 frame = args[0] if args else None
                 opcode = getattr(getattr(frame, "opcode", None), "name", "frame")
                 size = len(getattr(frame, "data", b"") or b"")
                 record.args = (f"{opcode} [{size} bytes]",)
+            else:  # a request line, whatever its format ("< GET %s HTTP/1.1", "< %s %s %s")
+                record.args = tuple(
+                    self.template(a) if isinstance(a, str) and a.startswith("/") else a
+                    for a in args
+                )
         return True
 
 
