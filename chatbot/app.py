@@ -30,6 +30,7 @@ from chatbot.turn import Caller, Token, TurnResult, run_turn
 from chatbot.web import auth
 from chatbot.web.assets import install_offline_html
 from chatbot.web.proconnect import register_proconnect
+from chatbot.web.shield import install_shield
 
 log = get_logger("guichet.app")
 settings = get_settings()
@@ -46,6 +47,9 @@ NO_FLOW = "Aucun assistant n'est disponible pour votre profil. Contactez votre a
 chainlit_config.project.allow_origins[:] = settings.allowed_origins
 install_offline_html(chainlit_server)  # no font or script fetched from another host
 install_file_route(chainlit_server, settings)  # elements of agents' threads, owner only
+# Origin of the socket, revoked sessions, login rate limit, switched-off features, sizes,
+# Secure cookies, access logs without paths: chatbot/web/shield.py (docs/threat-model.md).
+install_shield(chainlit_server, settings)
 
 
 # --- login: decided on the server ---------------------------------------------------------

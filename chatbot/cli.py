@@ -250,14 +250,9 @@ def run_chainlit(listener: socket.socket, host: str, port: int) -> int:
 
 def auth_secret(settings: Settings) -> str:
     """The secret that signs login sessions, made once and kept in the data folder."""
-    import secrets
+    from chatbot.web.sessions import ensure_secret_file
 
-    path = settings.data_dir / ".auth_secret"
-    if not path.exists():
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
-        path.chmod(0o600)
-    return path.read_text(encoding="utf-8").strip()
+    return ensure_secret_file(settings.data_dir / ".auth_secret")
 
 
 # --- ask ----------------------------------------------------------------------------------

@@ -150,6 +150,10 @@ class AuthSettings(BaseSettings):
     - ``GUICHET_PROCONNECT_NONCE_TTL`` (600): seconds a login may take between the redirect to
       ProConnect and the callback.
     - ``GUICHET_PROCONNECT_TIMEOUT`` (10): seconds for each call to ProConnect.
+    - ``GUICHET_LOGIN_RATE_PER_IP`` (``20/minute``), ``GUICHET_LOGIN_RATE_PER_USER``
+      (``5/minute``): password attempts allowed (``limits`` notation), counted before the check.
+    - ``GUICHET_RATE_LIMIT_STORAGE`` (``memory://``): where attempts are counted; one process
+      only in memory, ``redis://host:6379`` to share the count between processes.
     The client itself is configured as Chainlit expects: ``OAUTH_PROCONNECT_CLIENT_ID``,
     ``OAUTH_PROCONNECT_CLIENT_SECRET``, ``OAUTH_PROCONNECT_BASE_URL``.
     """
@@ -168,6 +172,9 @@ class AuthSettings(BaseSettings):
     proconnect_acr_values: str = ""
     proconnect_nonce_ttl: float = Field(600.0, gt=0)
     proconnect_timeout: float = Field(10.0, gt=0)
+    login_rate_per_ip: str = "20/minute"
+    login_rate_per_user: str = "5/minute"
+    rate_limit_storage: str = "memory://"
 
     @field_validator("proconnect_allowed_domains", "proconnect_allowed_sirets", mode="before")
     @classmethod

@@ -134,9 +134,17 @@ async def agent_conversation(
     return user, thread_id, reply, run
 
 
-async def outside_chainlit_context(coro):
-    """Chainlit's HTTP routes (e.g. PUT /feedback) call the data layer with no context."""
-    return await asyncio.create_task(coro, context=contextvars.Context())
+async def outside_chainlit_context(coro, who: str = "agent.martin"):
+    """Chainlit's HTTP routes (e.g. PUT /feedback) call the data layer with no Chainlit
+    context; the shield in front of them has put the requester's identity in a contextvar."""
+    from chatbot.web.sessions import Requester, requester
+
+    def run():
+        requester.set(Requester(identifier=who, role=None))
+        return asyncio.create_task(coro)
+
+    context = contextvars.Context()
+    return await context.run(run)
 
 
 async def all_rows(settings) -> dict[str, list[dict]]:
@@ -347,7 +355,8 @@ async def test_nothing_is_stored_for_citizens(settings, layer, tmp_path: Path) -
         source = Text(content=ANSWER, name="source", for_id=asked.id, mime="text/plain")
         await data_layer.create_element(source)
         await outside_chainlit_context(
-            data_layer.upsert_feedback(Feedback(forId=asked.id, value=1, comment=COMMENT))
+            data_layer.upsert_feedback(Feedback(forId=asked.id, value=1, comment=COMMENT)),
+            who=identifier,
         )
         assert await data_layer.get_user(identifier) is None
     # No user at all (a session without login).
@@ -515,7 +524,8 @@ async def test_citizen_rating_is_kept_anonymous_pseudonymised_and_reported(
     turn = await citizen_turn(data_layer)
     # Chainlit's UI rates the run step, from its /feedback route (no Chainlit context).
     feedback_id = await outside_chainlit_context(
-        data_layer.upsert_feedback(Feedback(forId=turn["run"].id, value=0, comment=COMMENT))
+        data_layer.upsert_feedback(Feedback(forId=turn["run"].id, value=0, comment=COMMENT)),
+        who="visitor-1",
     )
     await agent_conversation(data_layer, flow="citizen")  # an agent's turn, not rated
 
@@ -560,15 +570,16 @@ async def test_citizen_rating_is_kept_anonymous_pseudonymised_and_reported(
     # Changing one's mind updates the signal, and so does rating again without the id
     # (one rating per answer, however many requests); withdrawing the rating removes it.
     await outside_chainlit_context(
-        data_layer.upsert_feedback(Feedback(forId=turn["run"].id, value=1, id=feedback_id))
+        data_layer.upsert_feedback(Feedback(forId=turn["run"].id, value=1, id=feedback_id)),
+        who="visitor-1",
     )
     again = await outside_chainlit_context(
-        data_layer.upsert_feedback(Feedback(forId=turn["run"].id, value=1))
+        data_layer.upsert_feedback(Feedback(forId=turn["run"].id, value=1)), who="visitor-1"
     )
     assert again == feedback_id
     rows = await all_rows(settings)
     assert [(r["value"], r["comment"]) for r in rows["guichet_signals"]] == [(1, None)]
-    await outside_chainlit_context(data_layer.delete_feedback(feedback_id))
+    await outside_chainlit_context(data_layer.delete_feedback(feedback_id), who="visitor-1")
     assert (await all_rows(settings))["guichet_signals"] == []
 
 
@@ -619,7 +630,8 @@ async def test_signals_link_to_no_user_or_conversation(settings, layer) -> None:
     data_layer, _ = layer
     turn = await citizen_turn(data_layer, identifier="visitor-42", status="out_of_scope")
     await outside_chainlit_context(
-        data_layer.upsert_feedback(Feedback(forId=turn["reply"].id, value=0, comment="Nul"))
+        data_layer.upsert_feedback(Feedback(forId=turn["reply"].id, value=0, comment="Nul")),
+        who="visitor-42",
     )
     rows = (await all_rows(settings))["guichet_signals"]
     assert sorted(r["kind"] for r in rows) == ["feedback", "unanswered"]
@@ -795,7 +807,8 @@ def test_report_and_data_commands(
         try:
             _, _, _, run = await agent_conversation(data_layer, identifier="agent.cli")
             await outside_chainlit_context(
-                data_layer.upsert_feedback(Feedback(forId=run.id, value=0, comment=COMMENT))
+                data_layer.upsert_feedback(Feedback(forId=run.id, value=0, comment=COMMENT)),
+                who="agent.cli",
             )
         finally:
             await data_layer.close()

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 import weakref
+from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,6 +48,7 @@ from chatbot.store.schema import (
 )
 from chatbot.store.scrub import PrivacyFor, mask_known, pseudonymise, session_gate
 from chatbot.store.signals import CitizenTurn, RecentCitizenSteps, no_privacy, record_signal
+from chatbot.web.sessions import current_requester
 
 if TYPE_CHECKING:
     from chainlit.element import Element
@@ -60,6 +62,11 @@ log = get_logger("guichet.persistence")
 # Keys Chainlit copies from the user session into thread metadata that we never keep: the
 # referring page's URL can carry personal query strings, env can carry keys.
 DROPPED_METADATA = frozenset({"http_referer", "env"})
+# Chainlit's sharing flags: kept only when thread sharing is switched on in config.toml.
+SHARING_METADATA = frozenset({"is_shared", "shared_at"})
+# New text longer than this is never analysed nor stored (the guard refuses longer questions).
+MAX_STORED_TEXT = 20_000
+TOO_LONG_STORED = "[texte trop long, non conservé]"
 
 
 def role_persists(user: Any) -> bool:
@@ -120,6 +127,8 @@ class GuichetDataLayer(SQLAlchemyDataLayer):
         self._schema_ready = False
         self._schema_lock = asyncio.Lock()
         self.citizen_steps = RecentCitizenSteps()
+        # Who may rate a citizen's answer: the visitor it was given to (bounded like the steps).
+        self._citizen_owner: OrderedDict[str, str] = OrderedDict()
 
     # --- plumbing ------------------------------------------------------------------------
 
@@ -143,6 +152,10 @@ class GuichetDataLayer(SQLAlchemyDataLayer):
     def scrub(self, text_value: str) -> str:
         """New text (a user's message, a comment, a file): the gate's cache spares the
         message the turn already analysed a second NER run."""
+        if len(text_value) > MAX_STORED_TEXT:
+            # Length before analysis: the analyser would hold the event loop for seconds.
+            # The entry points refuse such text already (chatbot.web.shield).
+            return TOO_LONG_STORED
         return pseudonymise(text_value, self.privacy_for)
 
     def mask_known(self, text_value: str) -> str:
@@ -203,7 +216,12 @@ class GuichetDataLayer(SQLAlchemyDataLayer):
         if name is not None:
             name = self.scrub(name)
         if metadata is not None:
-            metadata = {k: v for k, v in metadata.items() if k not in DROPPED_METADATA}
+            from chainlit.config import config as chainlit_config
+
+            dropped = DROPPED_METADATA
+            if not chainlit_config.features.allow_thread_sharing:
+                dropped = dropped | SHARING_METADATA
+            metadata = {k: v for k, v in metadata.items() if k not in dropped}
             if isinstance(metadata.get("name"), str):
                 metadata["name"] = self.scrub(metadata["name"])
         await super().update_thread(
@@ -285,6 +303,13 @@ class GuichetDataLayer(SQLAlchemyDataLayer):
                 privacy=weakref.ref(privacy) if privacy is not None else no_privacy,
             )
             first_time = self.citizen_steps.add_turn(step_id, parent_id, turn)
+            owner = getattr(user, "identifier", None)
+            if owner:
+                for rated in (step_id, parent_id):  # the UI rates the run step
+                    if rated:
+                        self._citizen_owner[rated] = owner
+                while len(self._citizen_owner) > 10_000:
+                    self._citizen_owner.popitem(last=False)
             if first_time and status in UNANSWERED:
                 await self._record_signal(
                     "unanswered", flow=flow, status=status, question=turn.question
@@ -301,10 +326,24 @@ class GuichetDataLayer(SQLAlchemyDataLayer):
 
     # --- feedback ------------------------------------------------------------------------
 
+    async def _thread_owner(self, thread_id: str) -> str | None:
+        rows = await self.execute_sql(
+            'SELECT "userIdentifier" AS owner FROM threads WHERE "id" = :id', {"id": thread_id}
+        )
+        return rows[0]["owner"] if isinstance(rows, list) and rows else None
+
     async def upsert_feedback(self, feedback: Feedback) -> str:
+        # Chainlit's /feedback route runs outside any Chainlit context and checks nobody:
+        # only the person the answer was given to may rate it (chatbot.web.sessions).
+        who = current_requester()
         # A citizen's steps are never stored: their rating becomes an anonymous signal.
         turn = self.citizen_steps.turn(feedback.forId)
         if turn is not None:
+            # No owner on either side: a ``public`` instance, where nobody logs in.
+            owner = self._citizen_owner.get(feedback.forId)
+            if owner != (who.identifier if who else None):
+                log.warning("feedback_refused", reason="not_owner")
+                return feedback.id or str(uuid.uuid4())
             # The UI sends back the id we return to change or withdraw the rating.
             feedback.id = turn.rating_id
             comment = None
@@ -337,6 +376,16 @@ class GuichetDataLayer(SQLAlchemyDataLayer):
         stored, staff = await self._thread_user_role(thread_id)
         if not (stored and staff):
             return feedback.id
+        if who is None or await self._thread_owner(thread_id) != who.identifier:
+            log.warning("feedback_refused", reason="not_owner")
+            return feedback.id
+        # The id comes from the browser: it must not overwrite a rating of another thread.
+        existing = await self.execute_sql(
+            'SELECT "threadId" FROM feedbacks WHERE "id" = :id', {"id": feedback.id}
+        )
+        if isinstance(existing, list) and existing and existing[0]["threadId"] != thread_id:
+            log.warning("feedback_refused", reason="foreign_id")
+            return feedback.id
         comment = self.scrub(feedback.comment) if feedback.comment else None
         await self.execute_sql(
             'INSERT INTO feedbacks ("id", "forId", "threadId", "value", "comment", "createdAt") '
@@ -355,7 +404,19 @@ class GuichetDataLayer(SQLAlchemyDataLayer):
         return feedback.id
 
     async def delete_feedback(self, feedback_id: str) -> bool:
-        # A citizen who withdraws their rating: the signal has the feedback's id.
+        # A stored rating is withdrawn by the owner of its thread only.
+        rows = await self.execute_sql(
+            'SELECT t."userIdentifier" AS owner FROM feedbacks f '
+            'JOIN threads t ON t."id" = f."threadId" WHERE f."id" = :id',
+            {"id": feedback_id},
+        )
+        if isinstance(rows, list) and rows:
+            who = current_requester()
+            if who is None or rows[0]["owner"] != who.identifier:
+                log.warning("feedback_refused", reason="not_owner")
+                return False
+        # A citizen who withdraws their rating: the signal has the feedback's id (random,
+        # known to the visitor who rated only).
         await self.ensure_schema()
         try:
             async with self.engine.begin() as conn:

@@ -149,6 +149,8 @@ class UserRecord(BaseModel):
     password_hash: str
     role: StaffRole = Role.agent
     display_name: str | None = None
+    # Unix time: sessions opened before it end (set when the password or role changes).
+    sessions_after: float | None = None
 
     @field_validator("username")
     @classmethod

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -104,6 +105,8 @@ def cmd_add(args: argparse.Namespace, stdin: TextIO | None = None) -> int:
         password_hash=hash_password(password),
         role=args.role,
         display_name=args.display_name or None,
+        # A changed password or role ends the sessions opened with the old one.
+        sessions_after=time.time() if existing else None,
     )
     users.users = [u for u in users.users if u is not existing] + [record]
     write_users_file(path, users)
@@ -149,5 +152,6 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
     users.users = [u for u in users.users if u is not existing]
     write_users_file(path, users)
-    print(f"removed {existing.username} from {path}")
+    # A running server refuses this user's sessions from now on (chatbot.web.sessions).
+    print(f"removed {existing.username} from {path}; their open sessions end now")
     return 0
