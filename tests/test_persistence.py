@@ -365,6 +365,7 @@ async def test_nothing_is_stored_for_citizens(settings, layer, tmp_path: Path) -
         "elements": [],
         "feedbacks": [],
         "guichet_signals": [],  # ratings of steps that are not answers: nothing to keep
+        "guichet_memory": [],
     }
     assert not (Path(settings.data_dir) / "files").exists()
 
