@@ -114,9 +114,12 @@ async def run_turn_with_memory(
     """``run_turn`` on this session's memory; a database failure ends the turn with
     ``storage_error`` (the message was neither answered nor kept: the user is told so)."""
     try:
-        await services.memory.touch(
-            memory.key, kind=memory.kind, user=memory.user, thread_id=memory.thread_id
-        )
+        try:
+            await services.memory.touch(
+                memory.key, kind=memory.kind, user=memory.user, thread_id=memory.thread_id
+            )
+        except OSError as exc:  # asyncpg's refused connection is not wrapped by SQLAlchemy
+            raise ConnectionError("conversation database unreachable") from exc
         async for event in run_turn(
             services,
             text,
@@ -126,7 +129,7 @@ async def run_turn_with_memory(
             flow_name=flow_name,
         ):
             yield event
-    except STORAGE_ERRORS as exc:
+    except (*STORAGE_ERRORS, ConnectionError) as exc:
         log.error("turn_storage_error", memory=memory.key, error=type(exc).__name__)
         flow = services.flow_for(flow_name, caller.role)
         yield Token(reset=True)

@@ -23,6 +23,8 @@ from chatbot.web.auth import UserRecord, UsersFile, hash_password, write_users_f
 from tests.chat_client import Chat, login_cookie
 from tests.conftest import ROOT, AppServer, free_port
 
+pytestmark = pytest.mark.timeout(2400)  # four servers start on two shared cores
+
 AGENT, PASSWORD = "agent.memoire", "mot-de-passe-de-test-9"
 AGENT_QUESTION = "Comment ouvrir un ticket dans l'outil Sillage ?"
 AGENT_WORD = "Sillage"  # a fiche's tool name: never masked, found in nothing a citizen asks
@@ -154,8 +156,8 @@ def shared_pg(albert, tmp_path_factory) -> Iterator[dict]:
     )
     public = _server(tmp, "public", albert, GUICHET_INSTANCE="public", GUICHET_POSTGRES_URL=proxied)
     try:
-        internal.wait_ready()
-        public.wait_ready()
+        internal.wait_ready(deadline_s=1200)  # slow when the machine is shared
+        public.wait_ready(deadline_s=1200)
         yield {
             "url": url,
             "internal": internal,
@@ -175,7 +177,7 @@ def shared_pg(albert, tmp_path_factory) -> Iterator[dict]:
 def sqlite_server(albert, tmp_path_factory) -> Iterator[AppServer]:
     server = _server(tmp_path_factory.mktemp("sqlite"), "all", albert, GUICHET_INSTANCE="all")
     try:
-        server.wait_ready()
+        server.wait_ready(deadline_s=1200)
         yield server
     finally:
         server.stop()
