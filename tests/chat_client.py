@@ -42,7 +42,12 @@ class Chat:
 
     @classmethod
     async def open(
-        cls, url: str, *, thread_id: str | None = None, cookie: str | None = None
+        cls,
+        url: str,
+        *,
+        thread_id: str | None = None,
+        cookie: str | None = None,
+        profile: str | None = None,
     ) -> Chat:
         chat = cls(url, thread_id, cookie)
         headers = {"Origin": url}
@@ -55,7 +60,7 @@ class Chat:
                 "sessionId": chat.session_id,
                 "clientType": "webapp",
                 "threadId": chat.thread_id,
-                "chatProfile": None,
+                "chatProfile": profile,
                 "userEnv": "{}",
             },
             socketio_path="/ws/socket.io",

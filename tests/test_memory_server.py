@@ -254,7 +254,7 @@ async def test_an_agents_thread_id_replayed_by_a_visitor_reaches_no_memory(
 ) -> None:
     internal, public = shared_pg["internal"], shared_pg["public"]
     cookie = await login_cookie(internal.url, AGENT, PASSWORD)
-    agent = await Chat.open(internal.url, cookie=cookie)
+    agent = await Chat.open(internal.url, cookie=cookie, profile="helpdesk")
     chats.append(agent)
     answer = await agent.ask(AGENT_QUESTION)
     assert answer["metadata"]["status"].startswith("answered"), answer
@@ -326,7 +326,7 @@ async def test_a_citizens_memory_goes_when_the_visit_ends_postgres(shared_pg, ch
 async def test_erase_and_purge_reach_the_checkpoints_postgres(shared_pg, chats) -> None:
     internal, url = shared_pg["internal"], shared_pg["url"]
     cookie = await login_cookie(internal.url, AGENT, PASSWORD)
-    agent = await Chat.open(internal.url, cookie=cookie)
+    agent = await Chat.open(internal.url, cookie=cookie, profile="helpdesk")
     chats.append(agent)
     await agent.ask(AGENT_QUESTION)
     await agent.close()
@@ -349,7 +349,7 @@ async def test_erase_purge_and_visit_end_reach_the_checkpoints_sqlite(sqlite_ser
     import httpx
 
     cookie = await login_cookie(sqlite_server.url, AGENT, PASSWORD)
-    agent = await Chat.open(sqlite_server.url, cookie=cookie)
+    agent = await Chat.open(sqlite_server.url, cookie=cookie, profile="helpdesk")
     chats.append(agent)
     await agent.ask(AGENT_QUESTION)
     await agent.close()
