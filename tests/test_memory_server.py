@@ -231,7 +231,7 @@ def data_command(server: AppServer, *argv: str, postgres_url: str | None = None)
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=900,  # a loaded machine starts Python slowly
     )
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
