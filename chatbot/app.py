@@ -26,7 +26,14 @@ from chatbot.settings import get_settings
 from chatbot.store.files import install_file_route
 from chatbot.store.layer import build_data_layer
 from chatbot.store.schema import create_schema, database_url
-from chatbot.turn import Caller, Token, TurnResult, run_turn
+from chatbot.threads import (
+    current_memory,
+    end_memory,
+    resume_memory,
+    run_turn_with_memory,
+    start_memory,
+)
+from chatbot.turn import Caller, Token, TurnResult
 from chatbot.web import auth
 from chatbot.web.assets import install_offline_html
 from chatbot.web.proconnect import register_proconnect
@@ -37,8 +44,8 @@ settings = get_settings()
 _services: Services | None = None
 
 CRASH = (
-    "Désolé, une erreur inattendue nous empêche de répondre. Votre conversation est conservée : "
-    "vous pouvez reformuler ou réessayer dans un instant."
+    "Désolé, une erreur inattendue nous empêche de répondre à ce message. "
+    "Vous pouvez reformuler ou réessayer dans un instant."
 )
 NO_FLOW = "Aucun assistant n'est disponible pour votre profil. Contactez votre administrateur."
 
@@ -96,7 +103,7 @@ async def startup() -> None:
     global _services
     configure_logging(settings.log_format, settings.log_level)
     await create_schema(database_url(settings))
-    _services = await Services.start(settings, watch=True, verify=False)
+    _services = await Services.start(settings, watch=True, verify=False, sweep=True)
     _enable_audio(_services)
 
 
@@ -153,6 +160,7 @@ def _current_flow() -> Flow | None:
 async def chat_start() -> None:
     assert _services is not None, "startup did not run"
     cl.user_session.set("privacy", _services.privacy())
+    start_memory(_role())  # never the thread id the browser sent
 
 
 @cl.on_chat_resume
@@ -160,6 +168,14 @@ async def chat_resume(thread: dict) -> None:
     # A resumed thread starts a new mapping: stored text holds placeholders only.
     assert _services is not None, "startup did not run"
     cl.user_session.set("privacy", _services.privacy())
+    await resume_memory(_services, _role(), thread)  # only the agent's own stored thread
+
+
+@cl.on_chat_end
+async def chat_end() -> None:
+    # A citizen's conversation memory goes when the visit ends (chainlit.md says so).
+    if _services is not None:
+        await end_memory(_services, chainlit_config.project.session_timeout + 5)
 
 
 # --- one message --------------------------------------------------------------------------
@@ -179,11 +195,11 @@ async def on_message(message: cl.Message) -> None:
     reply = cl.Message(content="", author="Guichet")
     result: TurnResult | None = None
     try:
-        async for event in run_turn(
+        async for event in run_turn_with_memory(
             _services,
             message.content,
             flow_name=flow.name,
-            thread_id=cl.context.session.thread_id,
+            memory=current_memory(caller.role),
             privacy=privacy,
             caller=caller,
         ):

@@ -98,6 +98,10 @@ DEFAULT_REPLIES: dict[str, str] = {
     Status.backend_error: (
         "Le service est momentanément indisponible. Veuillez réessayer dans quelques minutes."
     ),
+    Status.storage_error: (
+        "Le service est momentanément indisponible : votre dernier message n'a pas pu être "
+        "traité ni enregistré. Veuillez le renvoyer dans quelques minutes."
+    ),
     # Shown above excerpts, so nobody mistakes them for a generated answer.
     "excerpts_no_model": (
         "Voici les passages de nos fiches qui correspondent le mieux à votre question "

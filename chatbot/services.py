@@ -17,8 +17,12 @@ from chatbot.knowledge import KnowledgeBase
 from chatbot.logs import get_logger
 from chatbot.privacy import Pseudonymiser, get_analyzer
 from chatbot.settings import Settings
+from chatbot.store.memory import MemoryRegistry
 
 log = get_logger("guichet.services")
+
+
+SWEEP_EVERY_S = 300.0
 
 
 class FlowAccessError(Exception):
@@ -34,14 +38,22 @@ class Services:
     problems: list[FlowProblem]
     graphs: dict[str, Any]
     checkpointer: Any
+    memory: MemoryRegistry
     # Planted in every system prompt; an answer that contains it leaked the instructions.
     canary: str = field(default_factory=lambda: "GX-" + secrets.token_hex(6))
     _stack: AsyncExitStack = field(default_factory=AsyncExitStack)
     _watcher: asyncio.Task | None = None
+    _sweeper: asyncio.Task | None = None
 
     @classmethod
     async def start(
-        cls, settings: Settings, *, verify: bool = True, sync: bool = True, watch: bool = False
+        cls,
+        settings: Settings,
+        *,
+        verify: bool = True,
+        sync: bool = True,
+        watch: bool = False,
+        sweep: bool = False,
     ) -> Services:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         # Load the privacy analyser (spaCy + Presidio) now, not during the first user's turn.
@@ -59,10 +71,17 @@ class Services:
             log.error("flow_skipped", problem=str(problem))
         stack = AsyncExitStack()
         checkpointer = await stack.enter_async_context(open_checkpointer(settings))
+        memory = MemoryRegistry(settings, checkpointer)
+        stack.push_async_callback(memory.aclose)
+        await memory.setup()
         graphs = {name: build_graph(flow, checkpointer) for name, flow in flows.items()}
-        services = cls(settings, backend, kb, flows, problems, graphs, checkpointer, _stack=stack)
+        services = cls(
+            settings, backend, kb, flows, problems, graphs, checkpointer, memory, _stack=stack
+        )
         if watch and settings.watch_knowledge:
             services._watcher = asyncio.create_task(kb.watch())
+        if sweep:
+            services._sweeper = asyncio.create_task(services._sweep_forever())
         log.info(
             "services_ready",
             flows=sorted(flows),
@@ -89,9 +108,19 @@ class Services:
     def flows_for(self, role: str | None) -> list[Flow]:
         return [flow for flow in self.flows.values() if flow.allows(role)]
 
+    async def _sweep_forever(self, every_s: float = SWEEP_EVERY_S) -> None:
+        """Delete citizens' memories left behind (see ``chatbot.store.memory``)."""
+        while True:
+            try:
+                await self.memory.sweep()
+            except Exception as exc:  # an outage: the next round retries
+                log.warning("memory_sweep_failed", error=type(exc).__name__)
+            await asyncio.sleep(every_s)
+
     async def aclose(self) -> None:
-        if self._watcher is not None:
-            self._watcher.cancel()
+        for task in (self._watcher, self._sweeper):
+            if task is not None:
+                task.cancel()
         await self._stack.aclose()
         if self.backend is not None:
             await self.backend.aclose()
@@ -111,12 +140,55 @@ def knowledge_terms(kb: KnowledgeBase) -> tuple[str, ...]:
 def open_checkpointer(settings: Settings) -> Any:
     """SQLite in the data folder by default; PostgreSQL when configured."""
     if settings.postgres_url:
-        from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
-
-        return _setup(AsyncPostgresSaver.from_conn_string(settings.postgres_url))
+        return _PostgresSaver(settings.postgres_url)
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
     return _setup(AsyncSqliteSaver.from_conn_string(str(settings.sqlite_path)))
+
+
+class _PostgresSaver:
+    """An ``AsyncPostgresSaver`` on a pool that survives a database restart.
+
+    ``from_conn_string`` holds one connection for the life of the process: once PostgreSQL
+    restarts, every turn fails until the app restarts. The pool checks each connection before
+    lending it and replaces broken ones in the background, so turns work again as soon as the
+    database is back. A turn during the outage waits at most ``timeout`` seconds for a
+    connection, then fails with a storage error (``chatbot.threads`` tells the user).
+    """
+
+    def __init__(self, url: str, *, max_size: int = 10, timeout: float = 5.0) -> None:
+        self.url = url
+        self.max_size = max_size
+        self.timeout = timeout
+        self.pool: Any = None
+
+    async def __aenter__(self) -> Any:
+        from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+        from psycopg.rows import dict_row
+        from psycopg_pool import AsyncConnectionPool
+
+        self.pool = AsyncConnectionPool(
+            self.url,
+            min_size=1,
+            max_size=self.max_size,
+            timeout=self.timeout,
+            # What AsyncPostgresSaver.from_conn_string sets on its one connection.
+            kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
+            check=AsyncConnectionPool.check_connection,
+            open=False,
+        )
+        try:
+            await self.pool.open(wait=True, timeout=30)  # a wrong URL stops start-up
+            saver = AsyncPostgresSaver(self.pool)
+            await saver.setup()
+        except BaseException:
+            await self.pool.close()
+            raise
+        return saver
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            await self.pool.close()
 
 
 class _setup:

@@ -374,6 +374,7 @@ async def test_nothing_is_stored_for_citizens(settings, layer, tmp_path: Path) -
         "elements": [],
         "feedbacks": [],
         "guichet_signals": [],  # ratings of steps that are not answers: nothing to keep
+        "guichet_memory": [],
     }
     assert not (Path(settings.data_dir) / "files").exists()
 
@@ -460,7 +461,7 @@ async def test_purge_and_erase_remove_rows_and_files(settings, layer) -> None:
     assert {r["threadId"] for r in rows["elements"]} == {kept_thread}
 
     counts = await erase_user(settings, "agent.new")
-    assert counts == {"users": 1, "threads": 1, "files": 1}
+    assert counts == {"users": 1, "threads": 1, "files": 1, "memories": 0}
     rows = await all_rows(settings)
     assert [r["identifier"] for r in rows["users"]] == ["agent.old"]
     assert rows["threads"] == rows["steps"] == rows["elements"] == rows["feedbacks"] == []

@@ -20,6 +20,8 @@ class Status(StrEnum):
     distress = "distress"
     invalid_input = "invalid_input"
     backend_error = "backend_error"
+    # The conversation database failed: the message was neither answered nor kept.
+    storage_error = "storage_error"
 
 
 # The turns an editor should look at: the question found no fiche, or fell outside the flow.

@@ -3,7 +3,8 @@
 
     chatbot report feedback [--days N] [--json]     ratings per flow, latest negative comments
     chatbot report unanswered [--days N] [--json]   questions answered "no content"/"out of scope"
-    chatbot data purge --days N                     delete conversations idle for N days
+    chatbot data purge --days N                     delete conversations and memories idle
+                                                    for N days
     chatbot data erase USER                         delete one user and everything of theirs
 """
 
@@ -126,7 +127,8 @@ def cmd_purge(args: argparse.Namespace) -> int:
         json.dumps(counts)
         if args.json
         else f"purged {counts['threads']} conversations idle for more than {args.days:g} days "
-        f"({counts['files']} files) and {counts['signals']} anonymous signals of citizens"
+        f"({counts['files']} files), {counts['memories']} conversation memories "
+        f"and {counts['signals']} anonymous signals of citizens"
     )
     return 0
 
@@ -137,11 +139,12 @@ def cmd_erase(args: argparse.Namespace) -> int:
     counts = asyncio.run(erase_user(_settings(), args.user))
     if args.json:
         print(json.dumps(counts))
-    elif counts["users"] == 0 and counts["threads"] == 0:
+    elif counts["users"] == 0 and counts["threads"] == 0 and counts["memories"] == 0:
         print(f"no stored data for user {args.user!r}")
     else:
         print(
-            f"erased user {args.user!r}: {counts['threads']} conversations, {counts['files']} files"
+            f"erased user {args.user!r}: {counts['threads']} conversations, "
+            f"{counts['files']} files, {counts['memories']} conversation memories"
         )
     return 0
 

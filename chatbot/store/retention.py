@@ -1,6 +1,8 @@
-"""Retention and erasure (GDPR): every copy of a conversation goes, files included.
+"""Retention and erasure (GDPR): every copy of a conversation goes, files and conversation
+memory (LangGraph checkpoints, ``chatbot.store.memory``) included.
 
-await purge_older_than(settings, days=30)   # conversations idle for 30 days, old signals
+await purge_older_than(settings, days=30)   # conversations and memories idle for 30 days,
+                                            # old signals
 await erase_user(settings, "agent.martin")  # one user and everything of theirs
 """
 
@@ -14,11 +16,13 @@ from sqlalchemy import false, func, select
 
 from chatbot.logs import get_logger
 from chatbot.store.files import LocalStorageClient, StorageKeyError
+from chatbot.store.memory import forget_keys
 from chatbot.store.schema import (
     cutoff_timestamp,
     database_url,
     elements,
     feedbacks,
+    memory,
     open_engine,
     signals,
     steps,
@@ -63,9 +67,18 @@ async def _remove_files(settings: Settings, keys: list[str]) -> int:
     return removed
 
 
+async def _take_memory_rows(conn: Any, where: Any) -> set[str]:
+    """Delete the memory rows matching ``where``; return their keys (checkpoints go next)."""
+    keys = {key for (key,) in await conn.execute(select(memory.c.key).where(where))}
+    if keys:
+        await conn.execute(memory.delete().where(where))
+    return keys
+
+
 async def purge_older_than(settings: Settings, days: float) -> dict[str, int]:
-    """Delete conversations whose last activity is older than ``days`` days, and citizens'
-    anonymous signals older than that."""
+    """Delete conversations whose last activity is older than ``days`` days, conversation
+    memories unused for that long (and those of purged conversations, and any that no row
+    accounts for), and citizens' anonymous signals older than that."""
     if days < 0:
         raise ValueError("days must be >= 0")
     cutoff = cutoff_timestamp(days)
@@ -89,12 +102,18 @@ async def purge_older_than(settings: Settings, days: float) -> dict[str, int]:
                 feedbacks.delete().where(~feedbacks.c.forId.in_(select(steps.c.id)))
             )
             old_signals = await conn.execute(signals.delete().where(signals.c.createdAt < cutoff))
+            memory_keys = await _take_memory_rows(
+                conn,
+                (memory.c.lastAt < cutoff) | (memory.c.threadId.in_(old) if old else false()),
+            )
+        memories = await forget_keys(settings, engine, memory_keys)
         files = await _remove_files(settings, keys)
     log.info(
         "retention.purged",
         threads=len(old),
         files=files,
         signals=old_signals.rowcount or 0,
+        memories=memories,
         days=days,
     )
     return {
@@ -102,12 +121,13 @@ async def purge_older_than(settings: Settings, days: float) -> dict[str, int]:
         "files": files,
         "orphan_feedbacks": orphans.rowcount or 0,
         "signals": old_signals.rowcount or 0,
+        "memories": memories,
     }
 
 
 async def erase_user(settings: Settings, identifier: str) -> dict[str, int]:
-    """GDPR erasure: the user, their conversations, feedback and files. Citizens' anonymous
-    signals name nobody, so there is nothing of a user's among them."""
+    """GDPR erasure: the user, their conversations, feedback, files and conversation memory.
+    Citizens' anonymous signals name nobody, so there is nothing of a user's among them."""
     async with open_engine(database_url(settings)) as engine:
         async with engine.begin() as conn:
             user_ids = [
@@ -127,6 +147,12 @@ async def erase_user(settings: Settings, identifier: str) -> dict[str, int]:
             deleted_users = await conn.execute(
                 users.delete().where(users.c.identifier == identifier)
             )
+            memory_keys = await _take_memory_rows(
+                conn,
+                (memory.c.userIdentifier == identifier)
+                | (memory.c.threadId.in_(thread_ids) if thread_ids else false()),
+            )
+        memories = await forget_keys(settings, engine, memory_keys)
         files = await _remove_files(settings, keys)
         # Files of the erased threads whose element rows were already gone.
         storage = LocalStorageClient(Path(settings.data_dir) / "files", url_prefix="")
@@ -137,5 +163,15 @@ async def erase_user(settings: Settings, identifier: str) -> dict[str, int]:
                 continue
             if folder.is_dir():
                 shutil.rmtree(folder, ignore_errors=True)
-    log.info("retention.erased", users=deleted_users.rowcount or 0, threads=len(thread_ids))
-    return {"users": deleted_users.rowcount or 0, "threads": len(thread_ids), "files": files}
+    log.info(
+        "retention.erased",
+        users=deleted_users.rowcount or 0,
+        threads=len(thread_ids),
+        memories=memories,
+    )
+    return {
+        "users": deleted_users.rowcount or 0,
+        "threads": len(thread_ids),
+        "files": files,
+        "memories": memories,
+    }

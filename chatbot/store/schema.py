@@ -132,7 +132,26 @@ signals = Table(
     Index("ix_guichet_signals_kind_createdAt", "kind", "createdAt"),
 )
 
-TABLES = {table.name: table for table in (users, threads, steps, elements, feedbacks, signals)}
+# Which conversation memory (LangGraph checkpoints) a session may use, decided on the server:
+# ``key`` is the checkpointer's thread id, made by the server and never sent to a browser. A
+# citizen's key lives for one visit; an agent's is tied to their own stored thread. Retention
+# finds every checkpoint through this table (by age, by user, by thread).
+memory = Table(
+    "guichet_memory",
+    metadata_obj,
+    Column("key", Text, primary_key=True),
+    Column("kind", Text, nullable=False),  # "citizen" | "agent"
+    Column("userIdentifier", Text),  # agents only
+    Column("threadId", Text),  # agents only: the Chainlit thread the memory belongs to
+    Column("createdAt", Text, nullable=False),
+    Column("lastAt", Text, nullable=False),  # last turn: retention and the citizens' sweep
+    Index("ix_guichet_memory_owner", "userIdentifier", "threadId"),
+    Index("ix_guichet_memory_kind_lastAt", "kind", "lastAt"),
+)
+
+TABLES = {
+    table.name: table for table in (users, threads, steps, elements, feedbacks, signals, memory)
+}
 
 
 def columns_of(table: str) -> set[str]:
@@ -153,8 +172,14 @@ def database_url(settings: Settings) -> str:
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An engine that never puts bound values (user text) into error messages or logs."""
+    """An engine that never puts bound values (user text) into error messages or logs.
+
+    On PostgreSQL, every connection is checked before use (``pool_pre_ping``): after the
+    database restarts, the dead connections of the pool are replaced instead of failing.
+    """
     is_sqlite = url.startswith("sqlite")
+    if not is_sqlite:
+        kwargs.setdefault("pool_pre_ping", True)
     if is_sqlite:
         path = make_url(url).database
         if path and path != ":memory:":
