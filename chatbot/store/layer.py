@@ -46,7 +46,13 @@ from chatbot.store.schema import (
     sql_param,
     utc_timestamp,
 )
-from chatbot.store.scrub import PrivacyFor, mask_known, pseudonymise, session_gate
+from chatbot.store.scrub import (
+    PrivacyFor,
+    clean_step_metadata,
+    mask_known,
+    pseudonymise,
+    session_gate,
+)
 from chatbot.store.signals import CitizenTurn, RecentCitizenSteps, no_privacy, record_signal
 from chatbot.web.sessions import current_requester
 
@@ -64,29 +70,11 @@ log = get_logger("guichet.persistence")
 DROPPED_METADATA = frozenset({"http_referer", "env"})
 # Chainlit's sharing flags: kept only when thread sharing is switched on in config.toml.
 SHARING_METADATA = frozenset({"is_shared", "shared_at"})
-# New text longer than this is never analysed nor stored (the guard refuses longer questions).
-MAX_STORED_TEXT = 20_000
-TOO_LONG_STORED = "[texte trop long, non conservé]"
 
 
 def role_persists(user: Any) -> bool:
     """Whether this user's conversations are stored: staff only, never citizens."""
     return user is not None and is_staff(role_of(user))
-
-
-def _clean_step_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
-    """Chainlit's UI puts the page URL in a user message's metadata ("location"): on the
-    administration's website (widget) its query string can carry personal data."""
-    location = metadata.get("location")
-    if isinstance(location, str):
-        from urllib.parse import urlsplit, urlunsplit
-
-        parts = urlsplit(location)
-        metadata = {
-            **metadata,
-            "location": urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")),
-        }
-    return metadata
 
 
 def _current_user() -> tuple[bool, Any]:
@@ -152,10 +140,6 @@ class GuichetDataLayer(SQLAlchemyDataLayer):
     def scrub(self, text_value: str) -> str:
         """New text (a user's message, a comment, a file): the gate's cache spares the
         message the turn already analysed a second NER run."""
-        if len(text_value) > MAX_STORED_TEXT:
-            # Length before analysis: the analyser would hold the event loop for seconds.
-            # The entry points refuse such text already (chatbot.web.shield).
-            return TOO_LONG_STORED
         return pseudonymise(text_value, self.privacy_for)
 
     def mask_known(self, text_value: str) -> str:
@@ -265,7 +249,7 @@ class GuichetDataLayer(SQLAlchemyDataLayer):
                 new_text = key == "input" or step_dict.get("type") == "user_message"
                 value = self.scrub(value) if new_text else self.mask_known(value)
             elif key == "metadata" and isinstance(value, dict):
-                value = _clean_step_metadata(value)
+                value = clean_step_metadata(value)
             cleaned[key] = value
         await super().create_step(cleaned)  # type: ignore[arg-type]
 

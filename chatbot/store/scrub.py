@@ -11,12 +11,16 @@ placeholders, even where re-personalisation put them back.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
 if TYPE_CHECKING:
     from chatbot.privacy import Pseudonymiser
 
 PrivacyFor = Callable[[], "Pseudonymiser | None"]
+# New text longer than this is never analysed nor stored (the guard refuses longer questions).
+MAX_STORED_TEXT = 20_000
+TOO_LONG_STORED = "[texte trop long, non conservé]"
 
 
 def session_gate(privacy_for: PrivacyFor | None) -> Pseudonymiser | None:
@@ -43,6 +47,10 @@ def pseudonymise(text_value: str, privacy_for: PrivacyFor | None) -> str:
     """New text as it may be stored (the analyser runs, unless the session saw it already)."""
     if _blank(text_value):
         return text_value
+    if len(text_value) > MAX_STORED_TEXT:
+        # Length before analysis: the analyser would hold the event loop for seconds.
+        # The entry points refuse such text already (chatbot.web.shield).
+        return TOO_LONG_STORED
     privacy = session_gate(privacy_for)
     if privacy is None:
         return _throwaway(text_value)
@@ -60,3 +68,16 @@ def mask_known(text_value: str, privacy_for: PrivacyFor | None) -> str:
     if privacy is None:
         return _throwaway(text_value)
     return str(privacy.mask_known(text_value))
+
+
+def clean_step_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
+    """Chainlit's UI puts the page URL in a user message's metadata ("location"): on the
+    administration's website (widget) its query string can carry personal data."""
+    location = metadata.get("location")
+    if isinstance(location, str):
+        parts = urlsplit(location)
+        metadata = {
+            **metadata,
+            "location": urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")),
+        }
+    return metadata
