@@ -105,42 +105,25 @@ def detail_of(body: object) -> str:
 
 
 def status_error(status: int, endpoint: str, body: object) -> BackendError:
-    where = f"backend {endpoint}"
-    if status in (401, 403):
-        return BackendAuthError(
-            f"{where}: HTTP {status}, API key refused (check GUICHET_API_KEY)",
-            endpoint=endpoint,
-            status=status,
-        )
-    if status == 404:
-        return ModelNotFound(
-            f"{where}: HTTP 404, model or route not found", endpoint=endpoint, status=status
-        )
     if status == 400 and BUDGET_DETAIL in detail_of(body).lower():
-        return BudgetExhausted(
-            f"{where}: HTTP 400, the Albert account's budget is exhausted",
-            endpoint=endpoint,
-            status=status,
+        kind, what = BudgetExhausted, "the Albert account's budget is exhausted"
+    elif status in (401, 403):
+        kind, what = BackendAuthError, "API key refused (check GUICHET_API_KEY)"
+    elif status == 404:
+        kind, what = ModelNotFound, "model or route not found"
+    elif status in (400, 422):
+        kind, what = InvalidRequest, f"request rejected{field_problems(body)}"
+    elif status == 429:
+        kind, what = RateLimited, "rate limited"
+    elif status == 504:
+        kind, what = BackendTimeout, "gateway timed out"
+    elif status >= 500:
+        kind, what = BackendUnavailable, "backend unavailable"
+    else:
+        return BackendProtocolError(
+            f"backend {endpoint}: unexpected HTTP {status}", endpoint=endpoint, status=status
         )
-    if status in (400, 422):
-        return InvalidRequest(
-            f"{where}: HTTP {status}, request rejected{field_problems(body)}",
-            endpoint=endpoint,
-            status=status,
-        )
-    if status == 429:
-        return RateLimited(f"{where}: HTTP 429, rate limited", endpoint=endpoint, status=status)
-    if status == 504:
-        return BackendTimeout(
-            f"{where}: HTTP 504, gateway timed out", endpoint=endpoint, status=status
-        )
-    if status >= 500:
-        return BackendUnavailable(
-            f"{where}: HTTP {status}, backend unavailable", endpoint=endpoint, status=status
-        )
-    return BackendProtocolError(
-        f"{where}: unexpected HTTP {status}", endpoint=endpoint, status=status
-    )
+    return kind(f"backend {endpoint}: HTTP {status}, {what}", endpoint=endpoint, status=status)
 
 
 def stream_error(body: object, endpoint: str = "chat") -> BackendError:

@@ -6,24 +6,19 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from typing import Any
 
 import uvicorn
 
-from chatbot.fake_albert.controls import Controls, Responder
+from chatbot.fake_albert.controls import Controls
 from chatbot.fake_albert.routes import build_app
-from chatbot.fake_albert.versions import Version
 
 
 class FakeAlbert(Controls):
     """An Albert-compatible API on a loopback port; see the package docstring."""
 
-    def __init__(
-        self,
-        api_key: str = "test-key",
-        responder: Responder | None = None,
-        version: Version = "2026",
-    ) -> None:
-        super().__init__(api_key, responder, version)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # the arguments of Controls
+        super().__init__(*args, **kwargs)
         self.url = ""
         self.port = 0
         self.app = build_app(self)

@@ -160,21 +160,18 @@ def register(sub: Any, eval_sub: Any) -> None:
     report = sub.add_parser("report", help="reports for editors (feedback, unanswered questions)")
     report_sub = report.add_subparsers(title="reports")
 
-    feedback = report_sub.add_parser(
-        "feedback", help="ratings per flow and latest negative comments"
-    )
-    feedback.add_argument("--days", type=_days, help="only the last N days (default: all)")
-    feedback.add_argument("--recent", type=int, default=5, help="negative comments shown per flow")
-    feedback.add_argument("--json", action="store_true", help="print JSON")
-    feedback.set_defaults(func=cmd_feedback)
-
-    unanswered = report_sub.add_parser(
-        "unanswered", help="questions the assistant could not answer"
-    )
-    unanswered.add_argument("--days", type=_days, help="only the last N days (default: all)")
-    unanswered.add_argument("--recent", type=int, default=10, help="questions shown per flow")
-    unanswered.add_argument("--json", action="store_true", help="print JSON")
-    unanswered.set_defaults(func=cmd_unanswered)
+    reports = (
+        ("feedback", "ratings per flow and latest negative comments", 5, "negative comments",
+         cmd_feedback),
+        ("unanswered", "questions the assistant could not answer", 10, "questions",
+         cmd_unanswered),
+    )  # fmt: skip
+    for name, help_text, recent, shown, func in reports:
+        parser = report_sub.add_parser(name, help=help_text)
+        parser.add_argument("--days", type=_days, help="only the last N days (default: all)")
+        parser.add_argument("--recent", type=int, default=recent, help=f"{shown} shown per flow")
+        parser.add_argument("--json", action="store_true", help="print JSON")
+        parser.set_defaults(func=func)
 
     data = sub.add_parser("data", help="retention and erasure of stored conversations (GDPR)")
     data_sub = data.add_subparsers(title="data")
