@@ -23,6 +23,7 @@ from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from chatbot.privacy import checksums
+from chatbot.privacy.informal import word_kind
 from chatbot.privacy.recognizers import (
     _ELIDED,
     _TITLE_WORDS,
@@ -170,11 +171,9 @@ class CueNameRecognizer(FrenchRecognizer):
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
-        from chatbot.privacy.informal import _kind  # lexicons (import cycle)
-
         vocab = nlp_artifacts.tokens.vocab if nlp_artifacts is not None else None
         tokens = [(m.start(), m.end(), m.group(0)) for m in _WORD.finditer(text)]
-        kinds = [_kind(w) for _, _, w in tokens]
+        kinds = [word_kind(w) for _, _, w in tokens]
         starts = {s: i for i, (s, _, _) in enumerate(tokens)}
         spans: set[tuple[int, int]] = set()
 

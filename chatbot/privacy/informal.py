@@ -69,7 +69,7 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*", re.UNICODE)
 _GLUED = re.compile(r"^(?:n|d)['’]")
 
 
-def _kind(word: str) -> str:
+def word_kind(word: str) -> str:
     """F first name, S surname, B both, P particle, C common word, U unknown."""
     lower = fold(word)
     if lower in PARTICLES:
@@ -119,7 +119,7 @@ class LexiconNameRecognizer(FrenchRecognizer):
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
         tokens = _tokens(text)
-        kinds = [_kind(word) for _, _, word in tokens]
+        kinds = [word_kind(word) for _, _, word in tokens]
         spans = list(self._pairs(text, tokens, kinds))
         spans += self._cued(text, tokens, kinds)
         # "collège Jean Moulin", "rue Victor Hugo": a person's name given to a place.
@@ -352,11 +352,4 @@ class LoosePhoneRecognizer(FrenchRecognizer):
 
 
 def build_informal_recognizers() -> list[FrenchRecognizer]:
-    from chatbot.privacy.cues import build_cue_recognizers
-
-    return [
-        LexiconNameRecognizer(),
-        LooseEmailRecognizer(),
-        LoosePhoneRecognizer(),
-        *build_cue_recognizers(),
-    ]
+    return [LexiconNameRecognizer(), LooseEmailRecognizer(), LoosePhoneRecognizer()]
