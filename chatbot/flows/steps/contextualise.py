@@ -34,7 +34,10 @@ async def contextualise(state: TurnState, runtime: Runtime[TurnContext]) -> Turn
     ctx = runtime.context
     question = state["question"]
     history = state.get("history", [])
-    if not previous_questions(history) or not looks_like_follow_up(topic_of(question)):
+    # A follow-up may start with the detail it is about ("et pour <NOM_1> ?"), or be short
+    # once the details around it are set aside.
+    follow_up = looks_like_follow_up(question) or looks_like_follow_up(topic_of(question))
+    if not previous_questions(history) or not follow_up:
         return {"standalone": question}
     if ctx.backend is not None:
         mask = ctx.privacy.mask_known
