@@ -214,6 +214,8 @@ def run_chainlit(listener: socket.socket, host: str, port: int) -> int:
     config.run.port = port
     config.run.root_path = os.environ.get("CHAINLIT_ROOT_PATH", "")
     config.run.headless = True
+    # As ``chainlit run --debug`` (its click flag reads DEBUG): uvicorn's access lines on.
+    config.run.debug = os.environ.get("DEBUG", "").strip().lower() in ("1", "true", "yes", "on")
 
     from chainlit.server import app
 
