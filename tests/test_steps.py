@@ -253,3 +253,27 @@ async def test_runner_generation_down_resets_the_stream_and_shows_excerpts() -> 
     assert update["status"] == Status.answered_excerpts
     assert update["degraded"] == BackendUnavailable("503").kind
     assert update["answer"].startswith(DEFAULT_REPLIES["excerpts_backend_down"])
+
+
+def test_the_subject_leaves_out_details_and_signatures() -> None:
+    from chatbot.privacy.topic import topic_of
+
+    assert (
+        topic_of(
+            "Bonjour, je suis né le <DATE_NAISSANCE_1>, mon numéro de sécu est <NIR_1>. "
+            "je travaille mais je gagne pas beaucoup y a une aide ?"
+        )
+        == "je travaille mais je gagne pas beaucoup y a une aide ?"
+    )
+    # A signature the gate did not recognise as a name still stays out of the search.
+    assert topic_of("declaration prealable ou permis mci bcp. aissatou barry") == (
+        "declaration prealable ou permis"
+    )
+    # Words of the question itself stay, even next to a detail.
+    assert topic_of("mon fils <NOM_1> a besoin d'un passeport") == (
+        "mon fils a besoin d'un passeport"
+    )
+    assert topic_of("comment je prends un rendez-vous (M. <NOM_1>) dans créneo") == (
+        "comment je prends un rendez-vous dans créneo"
+    )
+    assert topic_of("Merci beaucoup pour votre aide") == "Merci beaucoup pour votre aide"

@@ -68,11 +68,20 @@ def _tidy(text: str) -> str:
     return text.strip(" \t\n,:;.-—–")
 
 
+# A closing formula and what follows it at the end of a message: a signature, even one the
+# gate did not recognise as a name ("... mci bcp. aissatou barry").
+_SIGN_OFF = re.compile(
+    r"(?<=\S)[\s.,;!]+(?:merci|mci|mrc|cordialement|cdlt|cdt|bien à vous|salutations)\b"
+    r"(?:(?![?]).){0,60}$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
 def topic_of(text: str) -> str:
     """The question without its personal details; the text itself when nothing is left."""
     folded = text.replace("’", "'")
-    stripped = _tidy(_DETAIL.sub(" ", folded))
+    stripped = _tidy(_SIGN_OFF.sub(" ", _DETAIL.sub(" ", folded)))
     if re.search(r"\w", stripped):
         return stripped
     # Only a self-introduction ("Bonjour, je m'appelle <NOM_1>"): keep its words for routing.
-    return _tidy(_BARE_PLACEHOLDER.sub(" ", folded)) or text
+    return _tidy(_SIGN_OFF.sub(" ", _BARE_PLACEHOLDER.sub(" ", folded))) or text
