@@ -132,6 +132,7 @@ class AppServer:
             "GUICHET_PUBLIC_URL": self.url,
             "GUICHET_ALLOWED_ORIGINS": f"{self.url},http://localhost:{self.port}",
             "PYTHONPATH": f"{ROOT / 'tests' / 'netguard'}{os.pathsep}{ROOT}",
+            **self.extra_env(),
         }
         self.log = open(self.log_path, "w")  # noqa: SIM115 (closed in stop)
         self.process = subprocess.Popen(
@@ -141,6 +142,10 @@ class AppServer:
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
+
+    def extra_env(self) -> dict[str, str]:
+        """What a kind of server sets on top (it may use ``self.url``)."""
+        return {}
 
     def wait_ready(self, deadline_s: float = 300) -> None:
         deadline = time.monotonic() + deadline_s

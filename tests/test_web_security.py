@@ -27,7 +27,7 @@ import pytest
 import socketio
 
 from chatbot.web.auth import UserRecord, UsersFile, hash_password, write_users_file
-from tests.conftest import OFFLINE_ENV, ROOT, AppServer, free_port
+from tests.conftest import ROOT, AppServer
 
 pytestmark = pytest.mark.timeout(1200)  # the server takes minutes to start on a busy host
 
@@ -40,32 +40,12 @@ ENGLISH = re.compile(r"indices|object|KeyError|TypeError|must be|Traceback|not s
 class HttpsServer(AppServer):
     """``chatbot serve`` announced at an https public URL (a proxy terminates TLS)."""
 
-    def __init__(self, env: dict[str, str], tmp: Path) -> None:
-        self.data_dir = Path(env["GUICHET_DATA_DIR"])
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = tmp / "server.log"
-        self.netguard_log = tmp / "outbound-attempts.log"
-        full_env = {
-            **os.environ,
-            **OFFLINE_ENV,
-            **env,
-            "GUICHET_NETGUARD": "1",
-            "GUICHET_NETGUARD_LOG": str(self.netguard_log),
-            "GUICHET_LOG_FORMAT": "json",
+    def extra_env(self) -> dict[str, str]:
+        return {
             "GUICHET_PUBLIC_URL": PUBLIC,
             "GUICHET_ALLOWED_ORIGINS": self.url,
             "DEBUG": "1",  # an operator troubleshooting: uvicorn's access lines are written
-            "PYTHONPATH": f"{ROOT / 'tests' / 'netguard'}{os.pathsep}{ROOT}",
         }
-        self.log = open(self.log_path, "w")  # noqa: SIM115 (closed in stop)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "chatbot.cli", "serve", "--port", str(self.port)],
-            cwd=ROOT,
-            env=full_env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
 
 
 @pytest.fixture(scope="module")
