@@ -11,7 +11,16 @@ from chatbot.flows.graph import STEPS, run
 from chatbot.flows.schema import parse_flow
 from chatbot.flows.state import TurnContext
 from chatbot.flows.status import Status
-from chatbot.flows.steps import check, contextualise, decide, guard, retrieve, route
+from chatbot.flows.steps import (
+    check,
+    contextualise,
+    decide,
+    generate,
+    guard,
+    remember,
+    retrieve,
+    route,
+)
 from chatbot.knowledge.models import Hit, Source
 from chatbot.privacy import Pseudonymiser
 from chatbot.replies import DEFAULT_REPLIES
@@ -277,3 +286,23 @@ def test_the_subject_leaves_out_details_and_signatures() -> None:
         "comment je prends un rendez-vous dans créneo"
     )
     assert topic_of("Merci beaucoup pour votre aide") == "Merci beaucoup pour votre aide"
+
+
+async def test_generate_without_a_model_answers_with_cited_excerpts() -> None:
+    update = await generate(answered(""), runtime())
+    assert update["status"] == Status.answered_excerpts
+    assert update["degraded"] == "no_backend"
+    assert update["answer"].startswith(DEFAULT_REPLIES["excerpts_no_model"])
+    assert "[1]" in update["answer"] and "Faites la demande en mairie." in update["answer"]
+
+
+def test_remember_keeps_the_pseudonymised_exchange_only() -> None:
+    privacy = Pseudonymiser()
+    question = str(privacy.clear("Je suis Jean Dupont, comment refaire mon passeport ?"))
+    update = remember({"question": question, "answer": "Bonjour <NOM_1> [1]"}, runtime())
+    assert update == {
+        "history": [
+            {"role": "user", "content": "Je suis <NOM_1>, comment refaire mon passeport ?"},
+            {"role": "assistant", "content": "Bonjour <NOM_1> [1]"},
+        ]
+    }
