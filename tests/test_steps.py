@@ -306,3 +306,27 @@ def test_remember_keeps_the_pseudonymised_exchange_only() -> None:
             {"role": "assistant", "content": "Bonjour <NOM_1> [1]"},
         ]
     }
+
+
+def test_the_subject_is_found_in_linear_time_on_hostile_input() -> None:
+    from chatbot.privacy.topic import topic_of
+
+    # A message made only of introducing words used to make a backtracking regex run for
+    # seconds on the event loop; the walk back is linear. Counted in steps, not timed.
+    calls = 0
+    import chatbot.privacy.topic as module
+
+    original = module._GAP.fullmatch
+
+    class Counting:
+        def fullmatch(self, text: str):  # noqa: ANN201 (stand-in for re.Pattern.fullmatch)
+            nonlocal calls
+            calls += 1
+            return original(text)
+
+    module_gap, module._GAP = module._GAP, Counting()
+    try:
+        assert topic_of("de " * 1300 + "<NOM_1> passeport") == "passeport"
+    finally:
+        module._GAP = module_gap
+    assert calls <= 1301

@@ -28,7 +28,8 @@ _INTRODUCERS = """
     fixe ligne whatsapp
     joindre joignable rappeler rappelez rappelez-moi recontacter recontactez contacter
     contactez appeler appelez répondre repondre répondez repondez réponse reponse réponses
-    écrire ecrire écrivez écris envoyer envoyez
+    écrire ecrire écrivez écris envoyer envoyez répondez-moi repondez-moi écrivez-moi
+    ecrivez-moi contactez-moi appelez-moi joignez-moi envoyez-moi
     au aux à a sur le la les l' de d' du des en par pour et ou
     mail e-mail email mél mel courriel adresse adresses domicile domicilié domiciliée
     habite j'habite jhabite vis réside reside demeurant demeure
@@ -44,17 +45,12 @@ _INTRODUCERS = """
     signé signe signée part info pour info infos précise precise indique
 """.split()
 
-_WORD = "|".join(
-    re.escape(w)
-    for w in sorted({w.strip() for w in _INTRODUCERS if w.strip()}, key=len, reverse=True)
-)
+_INTRODUCING = frozenset(_INTRODUCERS)
 _PLACEHOLDER = r"<\s*(?:" + "|".join(ENTITY_TYPES) + r")_\d{1,4}\s*>"
-# A run of introducing words (with the punctuation between them) right before a placeholder,
-# and the placeholder itself. The leftmost match is the longest run.
-_DETAIL = re.compile(
-    r"(?:(?<![\w'\-])(?:" + _WORD + r")(?![\w])[\s,:;.()\[\]\-—–!?/']*)*" + _PLACEHOLDER,
-    re.IGNORECASE,
-)
+# Words (with their elisions, hyphens and abbreviation dots: "m'appelle", "rappelez-moi",
+# "tél.", "n°") and the placeholders, in one left-to-right scan.
+_TOKEN = re.compile(_PLACEHOLDER + r"|[\w°#]+(?:['\-][\w°#]+)*['.]?")
+_GAP = re.compile(r"[\s,:;.()\[\]\-—–!?/']*")
 _BARE_PLACEHOLDER = re.compile(_PLACEHOLDER)
 _SPACES = re.compile(r"[ \t]{2,}")
 _LOOSE_PUNCT = re.compile(r"(?:^|(?<=\s))[,:;.()\[\]\-—–/]+(?=\s|$)")
@@ -77,10 +73,39 @@ _SIGN_OFF = re.compile(
 )
 
 
+def _without_details(text: str) -> str:
+    """Each placeholder removed with the run of introducing words right before it. Linear:
+    one scan, then a walk back from each placeholder (a regex with a repeated group before the
+    placeholder backtracked for seconds on a message made of such words)."""
+    tokens = list(_TOKEN.finditer(text))
+    cuts: list[tuple[int, int]] = []
+    for i, token in enumerate(tokens):
+        if not token.group(0).startswith("<"):
+            continue
+        start = token.start()
+        j = i - 1
+        while j >= 0 and (not cuts or tokens[j].start() >= cuts[-1][1]):
+            word = tokens[j].group(0).lower()
+            gap = text[tokens[j].end() : start]
+            if word.startswith("<") or not _GAP.fullmatch(gap):
+                break
+            if word not in _INTRODUCING and word.rstrip(".") not in _INTRODUCING:
+                break
+            start = tokens[j].start()
+            j -= 1
+        cuts.append((start, token.end()))
+    parts, last = [], 0
+    for start, end in cuts:
+        parts.append(text[last:start])
+        last = end
+    parts.append(text[last:])
+    return " ".join(parts)
+
+
 def topic_of(text: str) -> str:
     """The question without its personal details; the text itself when nothing is left."""
     folded = text.replace("’", "'")
-    stripped = _tidy(_SIGN_OFF.sub(" ", _DETAIL.sub(" ", folded)))
+    stripped = _tidy(_SIGN_OFF.sub(" ", _without_details(folded)))
     if re.search(r"\w", stripped):
         return stripped
     # Only a self-introduction ("Bonjour, je m'appelle <NOM_1>"): keep its words for routing.
