@@ -216,6 +216,9 @@ def test_keyboard_only_journey(app_server, page, double):
             break
     assert page.evaluate("document.activeElement?.id") == "chat-input"
     page.keyboard.type("Comment obtenir un acte de naissance ?")
+    # Enter sends nothing while the welcome turn still runs: wait, as a keyboard user would,
+    # until the send button is enabled (page.click in ask() waits for the same thing).
+    page.locator("#chat-submit:enabled").wait_for(timeout=60_000)
     page.keyboard.press("Enter")
     wait_answer(page)
     for _ in range(40):  # then on to the first source link
