@@ -47,7 +47,7 @@ def test_check_prints_file_line_what_and_fix_and_exits_1(
             path,
             out,
         )
-    assert any(o.startswith("public/donnees-perso.md:11: warning: ") for o in out)
+    assert any(o.startswith("public/donnees-perso.md:12: attention : ") for o in out)
 
 
 def test_check_passes_on_good_files(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -64,9 +64,9 @@ def test_check_warns_about_a_copy_under_another_id(
     assert main(["kb", "check"]) == 0  # a warning: both fiches still serve
     captured = capsys.readouterr()
     (line,) = captured.out.splitlines()
-    assert line.startswith("public/apl.md:") and "warning: near-duplicate of" in line
+    assert line.startswith("public/apl.md:") and "attention : quasi-doublon de" in line
     assert "public/aide-logement.md" in line
-    assert "1 warnings" in captured.err
+    assert "1 avertissements" in captured.err
 
 
 def test_sync_then_search_jsonl(

@@ -346,6 +346,7 @@ class KnowledgeBase:
             url=c.url,
             text=c.text,
             score=round(float(score), 4),
+            sources=c.sources,
         )
 
     # ---------------------------------------------------------------- watch

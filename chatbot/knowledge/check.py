@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import math
 import posixpath
@@ -14,7 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from chatbot.knowledge.fiche import ID_PATTERN, MAX_BYTES, Fiche, parse, read_text
+from chatbot.knowledge.fiche import (
+    ID_PATTERN,
+    MAX_BYTES,
+    Fiche,
+    has_yearly_amounts,
+    parse,
+    read_text,
+)
 from chatbot.knowledge.models import AUDIENCES, Problem
 from chatbot.knowledge.text import fold
 
@@ -25,9 +33,9 @@ _ROOT_DOCS = {"readme.md", "contributing.md", "licence.md", "license.md"}
 # Simple look-alikes for personal data. The privacy gate owns the real detector; this only
 # warns editors about an obvious slip. Special-rate service numbers (08..) are official.
 _PERSONAL = {
-    "e-mail address": re.compile(r"\b[\w.+-]+@([\w-]+\.)+[a-z]{2,}\b", re.I),
-    "phone number": re.compile(r"(?<![\d+])(?:\+33\s?|0)[1-79](?:[\s.-]?\d{2}){4}(?!\d)"),
-    "social security number (NIR)": re.compile(
+    "adresse e-mail": re.compile(r"\b[\w.+-]+@([\w-]+\.)+[a-z]{2,}\b", re.I),
+    "numéro de téléphone": re.compile(r"(?<![\d+])(?:\+33\s?|0)[1-79](?:[\s.-]?\d{2}){4}(?!\d)"),
+    "numéro de sécurité sociale (NIR)": re.compile(
         r"\b[12] ?\d{2} ?(?:0[1-9]|1[0-2]) ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3}(?: ?\d{2})?\b"
     ),
     "IBAN": re.compile(r"\bFR\d{2}(?:\s?[0-9A-Z]{4}){5}\s?[0-9A-Z]{3}\b"),
@@ -59,8 +67,8 @@ OFFICIAL_HOSTS: tuple[str, ...] = (
     "etudiant.gouv.fr",
 )
 _HOSTS_HINT = (
-    "link to an official page instead (service-public.fr, *.gouv.fr, ameli.fr, caf.fr …; "
-    "the list is OFFICIAL_HOSTS in chatbot/knowledge/check.py) or remove the link"
+    "liez plutôt une page officielle (service-public.fr, *.gouv.fr, ameli.fr, caf.fr …; "
+    "la liste est OFFICIAL_HOSTS dans chatbot/knowledge/check.py) ou supprimez le lien"
 )
 _FICHE_IMAGE = re.compile(r"!\[[^\]\n]*\]\s*[(\[]|<\s*img\b", re.IGNORECASE)
 # Every way a fiche can write a link target: inline "](…)", "](<…>)", a reference definition
@@ -80,6 +88,7 @@ _OFFICIAL_MAIL = re.compile(r"@([\w-]+\.)*(gouv\.fr|example\.\w+|exemple\.\w+)\b
 @dataclass
 class Scan:
     fiches: dict[str, Fiche] = field(default_factory=dict)  # by key "<audience>/<id>"
+    drafts: dict[str, Fiche] = field(default_factory=dict)  # `status: draft`: never served
     problems: list[Problem] = field(default_factory=list)
     blocked: set[str] = field(default_factory=set)  # paths with an error: keep last good
 
@@ -127,7 +136,9 @@ def _read_fiche(
             return cache[rel][1], list(cache[rel][2])
         data = path.read_bytes()
     except OSError as exc:
-        return None, [_error(rel, 1, f"cannot read file ({exc.strerror})", "check its permissions")]
+        return None, [
+            _error(rel, 1, f"fichier illisible ({exc.strerror})", "vérifiez ses droits d'accès")
+        ]
     text, problems = read_text(data, rel)
     fiche = None
     if text is not None:
@@ -141,8 +152,11 @@ def _read_fiche(
     return fiche, problems
 
 
-def scan(knowledge_dir: Path, cache: FileCache | None = None) -> Scan:
-    """Validate the folder. With a `cache` (kept by the caller), unchanged files are reused."""
+def scan(knowledge_dir: Path, cache: FileCache | None = None, today: dt.date | None = None) -> Scan:
+    """Validate the folder. With a `cache` (kept by the caller), unchanged files are reused.
+
+    Drafts (`status: draft`) are validated and listed in `drafts`, never in `fiches` (what is
+    served). Review dates are compared with `today` (default: the current date)."""
     result = Scan()
     by_id: dict[str, list[Fiche]] = {}
     existing: set[str] = set()
@@ -155,15 +169,17 @@ def scan(knowledge_dir: Path, cache: FileCache | None = None) -> Scan:
                     _error(
                         rel,
                         1,
-                        "fiche outside an audience folder",
-                        "move it into public/ or agents/",
+                        "fiche hors d'un dossier d'audience",
+                        "déplacez-la dans public/ ou agents/",
                     )
                 )
                 result.blocked.add(rel)
             continue
         if path.suffix.lower() != ".md":
             result.problems.append(
-                _warning(rel, 1, "not a .md file, ignored", "rename it to .md if it is a fiche")
+                _warning(
+                    rel, 1, "pas un fichier .md, ignoré", "renommez-le en .md si c'est une fiche"
+                )
             )
             continue
         existing.add(rel)
@@ -172,8 +188,8 @@ def scan(knowledge_dir: Path, cache: FileCache | None = None) -> Scan:
                 _error(
                     rel,
                     1,
-                    f"unknown audience folder `{parts[0]}`",
-                    "put the fiche in public/ (everyone) or agents/ (staff only)",
+                    f"dossier d'audience inconnu `{parts[0]}`",
+                    "mettez la fiche dans public/ (tout le monde) ou agents/ (agents seulement)",
                 )
             )
             result.blocked.add(rel)
@@ -183,8 +199,8 @@ def scan(knowledge_dir: Path, cache: FileCache | None = None) -> Scan:
                 _error(
                     rel,
                     1,
-                    "fiche in a sub-folder",
-                    f"move it directly into {parts[0]}/",
+                    "fiche dans un sous-dossier",
+                    f"déplacez-la directement dans {parts[0]}/",
                 )
             )
             result.blocked.add(rel)
@@ -195,8 +211,9 @@ def scan(knowledge_dir: Path, cache: FileCache | None = None) -> Scan:
                 _error(
                     rel,
                     1,
-                    f"bad fiche id `{stem}` (the file name)",
-                    "use lowercase letters, digits and hyphens only, e.g. carte-identite.md",
+                    f"identifiant de fiche invalide `{stem}` (le nom du fichier)",
+                    "n'utilisez que des minuscules sans accents, des chiffres et des tirets,"
+                    " par exemple carte-identite.md",
                 )
             )
             result.blocked.add(rel)
@@ -205,6 +222,8 @@ def scan(knowledge_dir: Path, cache: FileCache | None = None) -> Scan:
         result.problems += problems
         if fiche is None:
             result.blocked.add(rel)
+        elif fiche.meta.draft:
+            result.drafts[fiche.key] = fiche
         else:
             by_id.setdefault(stem, []).append(fiche)
 
@@ -216,8 +235,9 @@ def scan(knowledge_dir: Path, cache: FileCache | None = None) -> Scan:
                     _error(
                         fiche.path,
                         1,
-                        f"duplicate fiche id `{fiche_id}` ({paths})",
-                        "rename one of the files: an id must be unique across audiences",
+                        f"identifiant de fiche en double `{fiche_id}` ({paths})",
+                        "renommez l'un des fichiers : un identifiant doit être unique,"
+                        " tous dossiers confondus",
                     )
                 )
                 result.blocked.add(fiche.path)
@@ -227,15 +247,19 @@ def scan(knowledge_dir: Path, cache: FileCache | None = None) -> Scan:
     # Links are checked against the files present, so a link to a fiche with an error is
     # not reported twice. A broken link is an error for `kb check`, but the fiche is still
     # served: its text is right, only the link is not.
-    for fiche in result.fiches.values():
+    drafts = {f.path for f in result.drafts.values()}
+    for fiche in [*result.fiches.values(), *result.drafts.values()]:
         for line, target in fiche.links:
-            result.problems += _check_link(fiche, line, target, existing)
+            result.problems += _check_link(fiche, line, target, existing, drafts)
+        result.problems += review_dates(fiche, today or dt.date.today())
     result.problems += near_duplicates(list(result.fiches.values()))
     result.problems.sort(key=lambda p: (p.path, p.line))
     return result
 
 
-def _check_link(fiche: Fiche, line: int, target: str, existing: set[str]) -> list[Problem]:
+def _check_link(
+    fiche: Fiche, line: int, target: str, existing: set[str], drafts: set[str]
+) -> list[Problem]:
     target_path = target.split("#", 1)[0].split("?", 1)[0]
     if not target_path:
         return []
@@ -247,9 +271,18 @@ def _check_link(fiche: Fiche, line: int, target: str, existing: set[str]) -> lis
             _error(
                 fiche.path,
                 line,
-                f"broken internal link to `{target}`",
-                "link to an existing fiche, e.g. [passeport](passeport.md)"
-                " or [passeport](../public/passeport.md)",
+                f"lien interne cassé vers `{target}`",
+                "liez une fiche existante, par exemple [passeport](passeport.md)"
+                " ou [passeport](../public/passeport.md)",
+            )
+        ]
+    if resolved in drafts and not fiche.meta.draft:
+        return [
+            _warning(
+                fiche.path,
+                line,
+                f"lien vers la fiche en brouillon `{target}`",
+                "publiez-la (supprimez `status: draft`) ou retirez le lien",
             )
         ]
     if fiche.audience == "public" and resolved.startswith("agents/"):
@@ -257,8 +290,8 @@ def _check_link(fiche: Fiche, line: int, target: str, existing: set[str]) -> lis
             _warning(
                 fiche.path,
                 line,
-                f"public fiche links to agents-only fiche `{target}`",
-                "citizens cannot read agents fiches: link to a public fiche instead",
+                f"fiche publique qui renvoie vers la fiche réservée aux agents `{target}`",
+                "les usagers ne peuvent pas lire les fiches agents : liez une fiche publique",
             )
         ]
     return []
@@ -295,8 +328,8 @@ def near_duplicates(fiches: list[Fiche]) -> list[Problem]:
         lines.setdefault(pair, line)
 
     for key, field_name, label in (
-        (lambda f: _same_url(f.meta.source_url), "source_url", "same source_url"),
-        (lambda f: _same_title(f.meta.title), "title", "same title"),
+        (lambda f: _same_url(f.meta.source_url), "source_url", "même source_url"),
+        (lambda f: _same_title(f.meta.title), "title", "même titre"),
     ):
         first_of: dict[str, int] = {}
         for i, fiche in enumerate(fiches):
@@ -320,7 +353,7 @@ def near_duplicates(fiches: list[Fiche]) -> list[Problem]:
         union = len(shingles[a] | shingles[b])
         similarity = len(shingles[a] & shingles[b]) / union if union else 0.0
         if similarity >= SAME_BODY:
-            note((a, b), f"{similarity:.0%} of the text identical", fiches[b].body_line)
+            note((a, b), f"texte identique à {similarity:.0%}", fiches[b].body_line)
 
     problems = []
     for (a, b), why in sorted(reasons.items()):
@@ -328,8 +361,8 @@ def near_duplicates(fiches: list[Fiche]) -> list[Problem]:
             _warning(
                 fiches[b].path,
                 lines[(a, b)],
-                f"near-duplicate of {fiches[a].path} ({', '.join(why)})",
-                f"merge the two fiches, or delete one of {fiches[a].path} and {fiches[b].path}",
+                f"quasi-doublon de {fiches[a].path} ({', '.join(why)})",
+                f"fusionnez les deux fiches, ou supprimez {fiches[a].path} ou {fiches[b].path}",
             )
         )
     return problems
@@ -350,7 +383,7 @@ def personal_data(fiche: Fiche) -> list[Problem]:
                 (
                     m
                     for m in pattern.finditer(text)
-                    if not (kind == "e-mail address" and _OFFICIAL_MAIL.search(m.group(0)))
+                    if not (kind == "adresse e-mail" and _OFFICIAL_MAIL.search(m.group(0)))
                 ),
                 None,
             )
@@ -359,8 +392,8 @@ def personal_data(fiche: Fiche) -> list[Problem]:
                     _warning(
                         fiche.path,
                         line,
-                        f"looks like personal data ({kind})",
-                        "remove it unless it is an official service contact",
+                        f"ressemble à une donnée personnelle ({kind})",
+                        "supprimez-la, sauf si c'est le contact officiel d'un service",
                     )
                 )
     return problems
@@ -384,9 +417,9 @@ def _foreign_target(target: str) -> str | None:
         domain = address.rpartition("@")[2]
         if scheme.group(1).lower() == "tel" or official_host(domain):
             return None
-        return f"e-mail link to `{domain}`, which is not an official site"
+        return f"lien e-mail vers `{domain}`, qui n'est pas un site officiel"
     if scheme and scheme.group(1).lower() not in ("http", "https"):
-        return f"`{scheme.group(1).lower()}:` link"
+        return f"lien `{scheme.group(1).lower()}:`"
     rest = normal[scheme.end() :] if scheme else normal
     rest = "//" + rest.lstrip("/") if scheme or rest.startswith("//") else "//" + rest
     try:
@@ -394,7 +427,7 @@ def _foreign_target(target: str) -> str | None:
     except ValueError:
         host = ""
     if not host or not official_host(host):
-        return f"link to `{host or decoded}`, which is not an official site"
+        return f"lien vers `{host or decoded}`, qui n'est pas un site officiel"
     return None
 
 
@@ -412,8 +445,9 @@ def foreign_links(fiche: Fiche) -> list[Problem]:
                 _error(
                     fiche.path,
                     where,
-                    "image in a fiche",
-                    "remove it: answers never show images; say in words what it shows",
+                    "image dans une fiche",
+                    "supprimez-la : les réponses n'affichent jamais d'image ;"
+                    " dites avec des mots ce qu'elle montre",
                 )
             )
         for match in _FICHE_TARGETS.finditer(line):
@@ -440,6 +474,36 @@ def _line_span(text: str, index: int) -> tuple[int, int]:
     return start, len(text) if end == -1 else end
 
 
+def review_dates(fiche: Fiche, today: dt.date) -> list[Problem]:
+    """Amounts revalued every year (benefits, thresholds) go stale: a fiche holding them (€
+    amounts in its text, or `yearly_amounts: true`) needs a `review_by` date, and is flagged
+    once that date has passed."""
+    if not has_yearly_amounts(fiche):
+        return []
+    review_by = fiche.meta.review_by
+    if review_by is None:
+        return [
+            _warning(
+                fiche.path,
+                fiche.body_line - 1,
+                "montants qui changent chaque année, sans date de revue",
+                "ajoutez `review_by: AAAA-MM-JJ` (au plus tard la prochaine revalorisation),"
+                " ou `yearly_amounts: false` si ces montants sont fixes",
+            )
+        ]
+    if review_by < today:
+        return [
+            _warning(
+                fiche.path,
+                fiche.field_lines.get("review_by", 1),
+                f"montants annuels à revérifier : date de revue dépassée ({review_by.isoformat()})",
+                "vérifiez les montants sur les sources officielles,"
+                " puis mettez à jour `checked` et `review_by`",
+            )
+        ]
+    return []
+
+
 def check(knowledge_dir: Path) -> list[Problem]:
     """Every problem in the knowledge folder, errors and warnings, sorted by file and line."""
     return scan(knowledge_dir).problems
@@ -454,5 +518,6 @@ __all__ = [
     "foreign_links",
     "near_duplicates",
     "personal_data",
+    "review_dates",
     "scan",
 ]
