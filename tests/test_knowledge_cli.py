@@ -14,6 +14,8 @@ from chatbot.knowledge.commands import register
 from tests.test_knowledge_fiche import EXPECTED, make_broken_folder
 
 FIXTURES = Path(__file__).parent / "fixtures" / "kb"
+ROOT = Path(__file__).resolve().parent.parent
+DEV_SET = ROOT / "tests" / "eval" / "retrieval.jsonl"
 
 
 def main(argv: list[str]) -> int:
@@ -104,3 +106,58 @@ def test_sync_then_search_jsonl(
     assert main(["kb", "search", "combien coûte un passeport", "--json", "-k", "1"]) == 0
     hit = json.loads(capsys.readouterr().out)[0]
     assert hit["fiche_id"] == "passeport" and hit["anchor"] == "delais-et-cout"
+
+
+def test_check_eval_passes_on_the_real_knowledge(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["kb", "check", "--eval", "--dir", str(ROOT / "knowledge")]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    asked = sum(1 for line in DEV_SET.read_text().splitlines() if '"expected": ["' in line)
+    assert f"évaluation : {asked} questions, 0 régressions" in captured.err
+
+
+def test_check_eval_exits_1_when_an_expected_fiche_is_removed(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # An administration's content repository: its own folder and question set, as options.
+    shutil.copytree(ROOT / "knowledge", env)
+    (env / "public" / "passeport.md").unlink()
+    questions = env.parent / "questions.jsonl"
+    lines = [
+        line
+        for line in DEV_SET.read_text(encoding="utf-8").splitlines()
+        if '"audience": "agents"' not in line
+    ]
+    questions.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert main(["kb", "check", "--eval", "--dir", str(env), "--set", str(questions)]) == 1
+    captured = capsys.readouterr()
+    # The removed fiche's links are broken too: errors for editors, before the evaluation.
+    assert "lien interne cassé vers `passeport.md`" in captured.out
+    out = [line for line in captured.out.splitlines() if line.startswith(str(questions))]
+    expected = {
+        n: json.loads(line)
+        for n, line in enumerate(lines, 1)
+        if "passeport" in json.loads(line).get("expected", [])
+    }
+    only = {n for n, q in expected.items() if q["expected"] == ["passeport"]}
+    reported = set()
+    for line in out:
+        # file:line of the question, what went wrong in French, what to check.
+        where, _, what = line.partition(": ")
+        n = int(where.rsplit(":", 1)[1])
+        assert where == f"{questions}:{n}" and n in expected, line
+        assert f"« {expected[n]['query']} »" in what and "fiche attendue passeport" in what
+        assert "dans les 5 premiers résultats" in what and " — vérifiez" in what
+        reported.add(n)
+    assert only and only <= reported, (only, reported)
+    assert f"{len(out)} régressions" in captured.err
+
+
+def test_check_eval_refuses_a_missing_question_set(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copytree(FIXTURES / "good", env)
+    assert main(["kb", "check", "--eval", "--set", str(env / "absent.jsonl")]) == 2
+    assert "absent.jsonl does not exist" in capsys.readouterr().err

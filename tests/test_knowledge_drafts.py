@@ -1,0 +1,94 @@
+"""A fiche with `status: draft` is validated but never served: not in the store, not in the
+lexical index, not retrieved, never cited in a turn, for citizens and agents alike."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from pathlib import Path
+
+from chatbot.flows.status import Status
+from chatbot.knowledge.check import scan
+from chatbot.outbound import published
+from chatbot.privacy import Pseudonymiser
+from chatbot.roles import Role
+from chatbot.services import Services
+from chatbot.turn import Caller, TurnResult, run_turn
+from tests.conftest import make_settings
+
+FIXTURES = Path(__file__).parent / "fixtures" / "kb"
+BOTH = frozenset({"public", "agents"})
+QUESTION = "Comment obtenir l'allocation zorglub pour mon vélo cargo ?"
+FICHE = """---
+title: Allocation zorglub
+summary: L'allocation zorglub aide à acheter un vélo cargo.
+source_url: https://www.service-public.fr/particuliers/vosdroits/F99999
+updated: 2026-11-30
+checked: 2026-11-30
+{status}tags: [vélo, zorglub]
+licence: Test
+---
+L'allocation zorglub aide à acheter un vélo cargo.
+
+## Démarche
+Demandez l'allocation zorglub pour votre vélo cargo en ligne sur le site de votre région.
+"""
+
+
+async def ask(services: Services, role: Role = Role.citizen) -> TurnResult:
+    result = None
+    async for event in run_turn(
+        services,
+        QUESTION,
+        thread_id=uuid.uuid4().hex,
+        privacy=Pseudonymiser(),
+        caller=Caller(role=role),
+    ):
+        result = event
+    assert isinstance(result, TurnResult)
+    return result
+
+
+def served(services: Services) -> set[str]:
+    """Fiche ids anywhere a turn could read them: memory, lexical index, Chroma."""
+    kb = services.kb
+    ids = {c.fiche_id for c in kb.chunks.values()}
+    ids |= {chunk_id.split("/")[1].split("#")[0] for chunk_id in kb.lexical._docs}
+    for store in kb.stores.values():
+        ids |= {c.fiche_id for c in store.all().values()}
+    return ids
+
+
+async def test_a_draft_is_never_served_until_published(tmp_path: Path) -> None:
+    folder = tmp_path / "knowledge"
+    shutil.copytree(FIXTURES / "good", folder)
+    path = folder / "public" / "zorglub.md"
+    path.write_text(FICHE.format(status="status: draft\n"), encoding="utf-8")
+    services = await Services.start(make_settings(tmp_path, knowledge_dir=folder))
+    try:
+        # Validated (no problem) and known as a draft, but nowhere a turn can read.
+        result = scan(folder)
+        assert "public/zorglub" in result.drafts and not result.problems
+        assert "zorglub" not in served(services) and "apl" in served(services)
+        hits = await services.kb.search(published(QUESTION), BOTH, 10)
+        assert "zorglub" not in {h.fiche_id for h in hits}
+        for role in (Role.citizen, Role.agent):
+            answer = await ask(services, role)
+            assert answer.status not in (Status.answered, Status.answered_excerpts), answer
+            assert "zorglub" not in {s.id for s in answer.sources}
+
+        # Published: served at the next sync (this is what makes the test above meaningful).
+        path.write_text(FICHE.format(status=""), encoding="utf-8")
+        await services.kb.sync()
+        answer = await ask(services)
+        assert answer.status == Status.answered_excerpts
+        assert "zorglub" in {s.id for s in answer.sources}
+
+        # Back to draft: withdrawn from every index at the next sync.
+        path.write_text(FICHE.format(status="status: draft\n"), encoding="utf-8")
+        await services.kb.sync()
+        assert "zorglub" not in served(services)
+        answer = await ask(services)
+        assert "zorglub" not in {s.id for s in answer.sources}
+    finally:
+        await services.aclose()
