@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 
+from chatbot.knowledge.body import foreign_links, personal_data
 from chatbot.knowledge.front import FrontMatter, key_line, problem, validate
 from chatbot.knowledge.models import Chunk, Problem, SourceLink
 from chatbot.knowledge.text import fold
@@ -29,7 +30,8 @@ SHINGLE_WORDS = 5
 _SOURCE_MARK = re.compile(r"^\s*<!--\s*sources?\s*:\s*([^>]*?)\s*-->\s*$", re.IGNORECASE)
 # Amounts in euros ("150 €", "1 200 euros", "25€"): benefits and thresholds are revalued
 # every year, so a fiche holding them must be reviewed by its `review_by` date.
-_AMOUNT = re.compile(r"\d(?:[\d\s.,]*\d)?\s?(?:€|euros?\b)", re.IGNORECASE)
+# The bounded run keeps the search linear on long runs of digits (a table of figures).
+_AMOUNT = re.compile(r"\d[\d\s.,]{0,12}(?:€|euros?\b)", re.IGNORECASE)
 
 
 @dataclass
@@ -213,8 +215,6 @@ def parse_fiche_text(text: str, path: str) -> tuple[Fiche | None, list[Problem]]
     text = text.removeprefix("\ufeff").replace("\r\n", "\n")
     fiche, problems = parse(text, rel, audience, Path(rel).stem)
     if fiche is not None:
-        from chatbot.knowledge.check import foreign_links, personal_data
-
         problems += personal_data(fiche) + foreign_links(fiche)
     return fiche, problems
 
