@@ -298,7 +298,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         for n, hit in enumerate(hits, 1):
             anchor = f"#{hit.anchor}" if hit.anchor else ""
             print(f"{n}. {hit.score:.2f}  {hit.heading}  [{hit.audience}/{hit.fiche_id}{anchor}]")
-            print(f"   {hit.url}")
+            print(f"   {' · '.join(hit.urls)}")
             excerpt = " ".join(hit.text.split())
             print(f"   {excerpt[:200]}{'…' if len(excerpt) > 200 else ''}")
         return 0
