@@ -3,7 +3,9 @@ lexical index, not retrieved, never cited in a turn, for citizens and agents ali
 
 from __future__ import annotations
 
+import asyncio
 import shutil
+import time
 import uuid
 from pathlib import Path
 
@@ -92,3 +94,40 @@ async def test_a_draft_is_never_served_until_published(tmp_path: Path) -> None:
         assert "zorglub" not in {s.id for s in answer.sources}
     finally:
         await services.aclose()
+
+
+async def test_the_running_app_never_shows_a_draft_then_shows_it_once_published(
+    tmp_path: Path,
+) -> None:
+    from tests.chat_client import Chat
+    from tests.conftest import AppServer
+
+    folder = tmp_path / "knowledge"
+    shutil.copytree(FIXTURES / "good", folder)
+    path = folder / "public" / "zorglub.md"
+    path.write_text(FICHE.format(status="status: draft\n"), encoding="utf-8")
+    env = {
+        "GUICHET_DATA_DIR": str(tmp_path / "data"),
+        "GUICHET_KNOWLEDGE_DIR": str(folder),
+        "GUICHET_BACKEND_URL": "",
+        "GUICHET_API_KEY": "",
+        "GUICHET_INSTANCE": "public",  # every visitor is a citizen, no login
+    }
+    server = AppServer(env, tmp_path)
+    try:
+        await asyncio.to_thread(server.wait_ready)
+        chat = await Chat.open(server.url)
+        try:
+            shown = (await chat.ask(QUESTION))["output"]
+            assert "F99999" not in shown and "Allocation zorglub" not in shown, shown
+            # Published while the app runs: the watcher serves it within seconds.
+            path.write_text(FICHE.format(status=""), encoding="utf-8")
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and "F99999" not in shown:
+                await asyncio.sleep(1)
+                shown = (await chat.ask(QUESTION))["output"]
+            assert "F99999" in shown and "Allocation zorglub" in shown, shown
+        finally:
+            await chat.close()
+    finally:
+        server.stop()
