@@ -16,7 +16,6 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, mo
 
 from chatbot.knowledge.models import Problem
 
-REQUIRED = ("title", "summary", "sources", "updated", "tags", "licence")
 DATES = ("updated", "checked", "review_by")
 HINTS = {
     "title": "ajoutez `title: Titre de la fiche`",
