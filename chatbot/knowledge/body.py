@@ -65,7 +65,7 @@ OFFICIAL_HOSTS: tuple[str, ...] = (
 )
 _HOSTS_HINT = (
     "liez plutôt une page officielle (service-public.fr, *.gouv.fr, ameli.fr, caf.fr …; "
-    "la liste est OFFICIAL_HOSTS dans chatbot/knowledge/check.py) ou supprimez le lien"
+    "la liste est OFFICIAL_HOSTS dans chatbot/knowledge/body.py) ou supprimez le lien"
 )
 _FICHE_IMAGE = re.compile(r"!\[[^\]\n]*\]\s*[(\[]|<\s*img\b", re.IGNORECASE)
 # Every way a fiche can write a link target: inline "](…)", "](<…>)", a reference definition
