@@ -161,3 +161,21 @@ def test_check_eval_refuses_a_missing_question_set(
     shutil.copytree(FIXTURES / "good", env)
     assert main(["kb", "check", "--eval", "--set", str(env / "absent.jsonl")]) == 2
     assert "absent.jsonl does not exist" in capsys.readouterr().err
+
+
+def test_check_flags_yearly_amounts_past_their_review_date(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copytree(FIXTURES / "good", env)
+    assert main(["kb", "check", "--today", "2026-10-15"]) == 0
+    assert capsys.readouterr().out == ""
+    path = env / "public" / "apl.md"
+    text = path.read_text(encoding="utf-8").replace("licence:", "review_by: 2027-04-01\nlicence:")
+    path.write_text(text + "\nMontant indicatif : 250 € par mois.\n", encoding="utf-8")
+    line = next(n for n, x in enumerate(text.splitlines(), 1) if x.startswith("review_by"))
+    assert main(["kb", "check", "--today", "2027-04-01"]) == 0
+    assert capsys.readouterr().out == ""
+    assert main(["kb", "check", "--today", "2027-04-02"]) == 0  # a warning: still served
+    (out,) = capsys.readouterr().out.splitlines()
+    assert out.startswith(f"public/apl.md:{line}: attention : montants annuels à revérifier")
+    assert "mettez à jour `checked` et `review_by`" in out

@@ -131,3 +131,20 @@ async def test_the_running_app_never_shows_a_draft_then_shows_it_once_published(
             await chat.close()
     finally:
         server.stop()
+
+
+async def test_only_a_throwaway_preview_index_serves_drafts(tmp_path: Path) -> None:
+    from chatbot.knowledge.commands import scratch_kb
+
+    folder = tmp_path / "knowledge"
+    shutil.copytree(FIXTURES / "good", folder)
+    (folder / "public" / "zorglub.md").write_text(
+        FICHE.format(status="status: draft\n"), encoding="utf-8"
+    )
+    settings = make_settings(tmp_path, knowledge_dir=folder)
+    for serve_drafts in (False, True):
+        async with scratch_kb(settings, serve_drafts=serve_drafts) as kb:
+            hits = await kb.search(published(QUESTION), BOTH, 3)
+            assert (hits[0].fiche_id == "zorglub") is serve_drafts
+    # The preview wrote nothing where the served index lives.
+    assert not (tmp_path / "data").exists()

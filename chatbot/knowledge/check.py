@@ -97,11 +97,18 @@ def _read_fiche(
     return fiche, problems
 
 
-def scan(knowledge_dir: Path, cache: FileCache | None = None, today: dt.date | None = None) -> Scan:
+def scan(
+    knowledge_dir: Path,
+    cache: FileCache | None = None,
+    today: dt.date | None = None,
+    *,
+    serve_drafts: bool = False,
+) -> Scan:
     """Validate the folder. With a `cache` (kept by the caller), unchanged files are reused.
 
     Drafts (`status: draft`) are validated and listed in `drafts`, never in `fiches` (what is
-    served). Review dates are compared with `today` (default: the current date)."""
+    served) unless `serve_drafts` (a throw-away preview index, never the served one). Review
+    dates are compared with `today` (default: the current date)."""
     result = Scan()
     by_id: dict[str, list[Fiche]] = {}
     existing: set[str] = set()
@@ -167,7 +174,7 @@ def scan(knowledge_dir: Path, cache: FileCache | None = None, today: dt.date | N
         result.problems += problems
         if fiche is None:
             result.blocked.add(rel)
-        elif fiche.meta.draft:
+        elif fiche.meta.draft and not serve_drafts:
             result.drafts[fiche.key] = fiche
         else:
             by_id.setdefault(stem, []).append(fiche)

@@ -143,10 +143,15 @@ def _date(text: str) -> dt.date:
 
 @asynccontextmanager
 async def scratch_kb(
-    settings: Settings, knowledge_dir: Path | None = None, offline: bool = True
+    settings: Settings,
+    knowledge_dir: Path | None = None,
+    offline: bool = True,
+    *,
+    serve_drafts: bool = False,
 ) -> AsyncIterator[Any]:
     """The knowledge folder synced into a throwaway store (offline embeddings unless told
-    otherwise): evaluating must not touch the operator's data."""
+    otherwise): evaluating must not touch the operator's data. With `serve_drafts`, drafts are
+    indexed too (a preview of what publishing them would change)."""
     with tempfile.TemporaryDirectory(prefix="guichet-eval-") as tmp:
         update: dict[str, Any] = {"data_dir": Path(tmp), "chroma_url": ""}
         if offline:
@@ -154,6 +159,7 @@ async def scratch_kb(
         if knowledge_dir is not None:
             update["knowledge_dir"] = knowledge_dir
         async with open_kb(settings.model_copy(update=update)) as kb:
+            kb.serve_drafts = serve_drafts
             await kb.sync()
             yield kb
 
