@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from chatbot.display import safe_url
+from chatbot.knowledge.models import SourceLink
 from chatbot.turn import Source, TurnResult
 
 # Said only where sources are listed (the page's footer no longer mentions them).
@@ -31,12 +32,23 @@ def _marker(n: int) -> str:
     return f"\\[{n}\\]"
 
 
+def _links(group: list[Source]) -> list[tuple[str, str]]:
+    """The (label, url) of every official page the group's sections come from, in order."""
+    found: dict[str, str] = {}
+    for source in group:
+        for link in source.links or [SourceLink(url=source.url)]:
+            found.setdefault(link.url, link.title or source.title)
+    return [(label, url) for url, label in found.items()]
+
+
 def source_lines(sources: list[Source]) -> list[str]:
     """One line per fiche, even when several of its sections are cited.
 
     The line carries every number the answer may cite for that fiche ("[1] [3] Carte Vitale
     — Perte ; Commande"), so each [n] in the answer still leads to its fiche, and the fiche's
-    link appears once.
+    link appears once. A fiche written from several official pages lists, after its
+    sections, a link to each page the cited sections come from, labelled with the page's
+    title from the fiche's `sources`.
     """
     groups: dict[str, list[Source]] = {}
     for source in sources:
@@ -47,11 +59,17 @@ def source_lines(sources: list[Source]) -> list[str]:
         sections = list(dict.fromkeys(s for s in map(_section, group) if s))
         markers = " ".join(_marker(s.n) for s in group)
         title = _escape(first.title)
-        line = (
-            f"- {markers} [{title}]({first.url})" if safe_url(first.url) else f"- {markers} {title}"
-        )
+        links = _links(group)
+        if len(links) == 1:
+            url = links[0][1]
+            line = f"- {markers} [{title}]({url})" if safe_url(url) else f"- {markers} {title}"
+        else:
+            line = f"- {markers} {title}"
         if sections:
             line += " — " + " ; ".join(_escape(s) for s in sections)
+        if len(links) > 1:
+            shown = [f"[{_escape(label)}]({url})" for label, url in links if safe_url(url)]
+            line += " — " + ", ".join(shown) if shown else ""
         lines.append(line)
     return lines
 

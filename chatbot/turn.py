@@ -22,7 +22,7 @@ from chatbot.display import DisplayStream, check_answer
 from chatbot.flows.state import TurnContext
 from chatbot.flows.status import Status
 from chatbot.guard import normalise
-from chatbot.knowledge.models import Source
+from chatbot.knowledge.models import Source, source_urls
 from chatbot.logs import get_logger
 from chatbot.privacy import Pseudonymiser, masked_notice
 from chatbot.replies import reply
@@ -124,7 +124,7 @@ async def run_turn(
         # The sources are known before generation starts (the "values" of retrieve, decide).
         hits = final.get("hits", [])
         return DisplayStream(
-            {h.url for h in hits}, len(hits), services.canary, privacy.repersonalise_display
+            source_urls(hits), len(hits), services.canary, privacy.repersonalise_display
         )
 
     display: DisplayStream | None = None
@@ -155,7 +155,7 @@ async def run_turn(
         # Model or fiche text: the same display check as the stream (a no-op on a checked
         # answer, and what makes excerpts safe).
         hits = final.get("hits", [])
-        answer = check_answer(answer, len(hits), {h.url for h in hits}, services.canary).text
+        answer = check_answer(answer, len(hits), source_urls(hits), services.canary).text
     result = TurnResult(
         turn_id=turn_id,
         thread_id=thread_id,

@@ -231,5 +231,5 @@ def test_kb_check_rejects_images_and_links_to_unofficial_sites(tmp_path) -> None
     problems = [p for p in check(tmp_path / "knowledge") if p.severity == "error"]
     assert {p.line for p in problems} == {9, 10, 13}, problems
     assert any("image" in p.message for p in problems if p.line == 9)
-    assert all("official" in p.message or "image" in p.message for p in problems)
+    assert all("site officiel" in p.message or "image" in p.message for p in problems)
     assert all(p.hint for p in problems)

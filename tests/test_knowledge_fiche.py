@@ -20,6 +20,7 @@ title: Carte grise
 summary: Changer l'adresse de sa carte grise.
 source_url: https://www.service-public.fr/particuliers/vosdroits/F10869
 updated: 2026-10-15
+checked: 2026-10-15
 tags: [voiture]
 licence: Licence Ouverte Etalab 2.0
 ---
@@ -61,19 +62,20 @@ def test_long_section_is_split_but_keeps_its_heading() -> None:
 
 
 EXPECTED = [
-    ("public/yaml-casse.md", 3, "malformed YAML"),  # `summary: [pas fermé`, not the next key
-    ("public/champ-manquant.md", 7, "missing field `summary`"),
-    ("public/champ-vide.md", 2, "empty field `title`"),
-    ("brouillons/fiche-brouillon.md", 1, "unknown audience folder `brouillons`"),
-    ("public/Mauvais_Id.md", 1, "bad fiche id"),
-    ("public/doublon.md", 1, "duplicate fiche id `doublon`"),
-    ("agents/doublon.md", 1, "duplicate fiche id `doublon`"),
-    ("public/date-fausse.md", 5, "bad date in `updated`"),
-    ("public/corps-vide.md", 9, "empty body"),
-    ("public/lien-casse.md", 11, "broken internal link to `fiche-absente.md`"),
-    ("public/latin1.md", 3, "not valid UTF-8"),  # "versée" in the summary, line 3
-    ("public/binaire.md", 1, "binary file"),
-    ("public/enorme.md", 1, "file too large"),
+    # `summary: [pas fermé` is line 3, not the next key
+    ("public/yaml-casse.md", 3, "en-tête YAML mal formé"),
+    ("public/champ-manquant.md", 7, "champ `summary` manquant"),
+    ("public/champ-vide.md", 2, "champ `title` vide"),
+    ("brouillons/fiche-brouillon.md", 1, "dossier d'audience inconnu `brouillons`"),
+    ("public/Mauvais_Id.md", 1, "identifiant de fiche invalide"),
+    ("public/doublon.md", 1, "identifiant de fiche en double `doublon`"),
+    ("agents/doublon.md", 1, "identifiant de fiche en double `doublon`"),
+    ("public/date-fausse.md", 5, "date invalide dans `updated`"),
+    ("public/corps-vide.md", 9, "fiche sans texte"),
+    ("public/lien-casse.md", 12, "lien interne cassé vers `fiche-absente.md`"),
+    ("public/latin1.md", 3, "pas en UTF-8"),  # "versée" in the summary, line 3
+    ("public/binaire.md", 1, "fichier binaire"),
+    ("public/enorme.md", 1, "fichier trop gros"),
 ]
 
 
@@ -116,10 +118,10 @@ def test_bad_files_are_skipped_and_good_ones_kept(tmp_path: Path) -> None:
 def test_personal_data_is_a_warning_with_its_line(tmp_path: Path) -> None:
     folder = make_broken_folder(tmp_path / "knowledge")
     warnings = [p for p in check(folder) if p.severity == "warning"]
-    kinds = {p.message for p in warnings if p.path == "public/donnees-perso.md" and p.line == 11}
+    kinds = {p.message for p in warnings if p.path == "public/donnees-perso.md" and p.line == 12}
     assert kinds == {
-        "looks like personal data (e-mail address)",
-        "looks like personal data (phone number)",
+        "ressemble à une donnée personnelle (adresse e-mail)",
+        "ressemble à une donnée personnelle (numéro de téléphone)",
     }
     # Official contacts in the good fixtures raise nothing.
     assert all(p.path == "public/donnees-perso.md" for p in warnings)
@@ -137,7 +139,7 @@ def test_personal_data_patterns(tmp_path: Path, line: str) -> None:
     folder = tmp_path / "k"
     (folder / "public").mkdir(parents=True)
     (folder / "public" / "x.md").write_text(FRONT + "Intro.\n\n" + line + "\n", encoding="utf-8")
-    assert [p.line for p in check(folder) if p.severity == "warning"] == [11]
+    assert [p.line for p in check(folder) if p.severity == "warning"] == [12]
 
 
 def test_seed_content_has_no_errors() -> None:
@@ -149,7 +151,7 @@ def test_seed_content_has_no_errors() -> None:
     ("front", "line", "what"),
     [
         # YAML only notices an unclosed quote or bracket later: the editor must fix its line.
-        ('title: "Carte grise\nsummary: x\nsource_url: https://a.fr\n', 2, "quote"),
+        ('title: "Carte grise\nsummary: x\nsource_url: https://a.fr\n', 2, "guillemet"),
         ("title: Carte grise\ntags: [a, b\nsummary: x\nlicence: y\n", 3, "`[`"),
         ("title: Carte grise\nsummary: x\nlicence: CC: BY\n", 4, "mapping values"),
         ("title: Carte grise\ntags:\n  - a\n - b\nlicence: y\n", 5, ""),
@@ -160,7 +162,7 @@ def test_yaml_error_points_at_the_file_line_to_fix(front: str, line: int, what: 
     fiche, problems = parse(text, "public/x.md", "public", "x")
     assert fiche is None and len(problems) == 1
     assert problems[0].line == line, str(problems[0])
-    assert "malformed YAML" in problems[0].message and what in problems[0].message
+    assert "en-tête YAML mal formé" in problems[0].message and what in problems[0].message
     assert text.split("\n")[line - 1] in text  # a line of the file, counted from `---`
 
 
@@ -187,7 +189,7 @@ def test_a_copy_under_another_id_is_a_near_duplicate(tmp_path: Path) -> None:
 
     result = scan(folder)
     assert set(result.fiches) >= {"public/apl", "public/aide-logement", "agents/rsa-agents"}
-    duplicates = [p for p in result.problems if "near-duplicate" in p.message]
+    duplicates = [p for p in result.problems if "quasi-doublon" in p.message]
     assert all(p.severity == "warning" for p in duplicates)
 
     def between(a: str, b: str) -> Problem:
@@ -197,14 +199,14 @@ def test_a_copy_under_another_id_is_a_near_duplicate(tmp_path: Path) -> None:
     # One warning per pair, on the second file by path, naming the other; the fix names both.
     copy = between("public/apl.md", "public/aide-logement.md")
     assert copy.path == "public/apl.md"
-    assert copy.message.startswith("near-duplicate of public/aide-logement.md (")
-    assert "same source_url" in copy.message and "same title" in copy.message
-    assert "100% of the text identical" in copy.message
+    assert copy.message.startswith("quasi-doublon de public/aide-logement.md (")
+    assert "même source_url" in copy.message and "même titre" in copy.message
+    assert "texte identique à 100%" in copy.message
     assert copy.line == next(i for i, line in enumerate(lines, 1) if line.startswith("source_url:"))
     assert "public/apl.md" in copy.hint and "public/aide-logement.md" in copy.hint
     reworded = between("agents/rsa-agents.md", "public/rsa.md")
-    assert "of the text identical" in reworded.message
-    assert "same title" not in reworded.message and "source_url" not in reworded.message
+    assert "texte identique à" in reworded.message
+    assert "même titre" not in reworded.message and "source_url" not in reworded.message
     assert len(duplicates) == 2  # every pair once
     # The good fixtures alone, different fiches on related subjects, raise none.
-    assert not [p for p in scan(FIXTURES / "good").problems if "near-duplicate" in p.message]
+    assert not [p for p in scan(FIXTURES / "good").problems if "quasi-doublon" in p.message]

@@ -53,3 +53,45 @@ def test_two_sections_of_one_fiche_make_one_line_with_both_numbers() -> None:
 def test_no_sources_no_invitation_to_check_them() -> None:
     text = as_markdown(result([], answer="Votre message est trop long."))
     assert "ource" not in text and "vérifiez" not in text
+
+
+def test_a_fiche_with_two_sources_links_each_page_its_cited_sections_come_from() -> None:
+    from chatbot.knowledge.models import SourceLink
+
+    maternity = SourceLink(url=CNI, title="Congé de maternité")
+    paternity = SourceLink(url=VITALE, title="Congé de paternité")
+    fiche = {"id": "conges", "title": "Congés de naissance"}
+    text = as_markdown(
+        result(
+            [
+                Source(
+                    n=1,
+                    heading="Congés de naissance > Paternité",
+                    url=VITALE,
+                    links=[paternity],
+                    **fiche,
+                ),
+                Source(
+                    n=3,
+                    heading="Congés de naissance > Démarche",
+                    url=CNI,
+                    links=[maternity, paternity],
+                    **fiche,
+                ),
+            ]
+        )
+    )
+    (line,) = [x for x in text.splitlines() if x.startswith("- ")]
+    assert line == (
+        "- \\[1\\] \\[3\\] Congés de naissance — Paternité ; Démarche — "
+        f"[Congé de paternité]({VITALE}), [Congé de maternité]({CNI})"
+    )
+    # Only the paternity section cited: its page alone, as a single-source fiche.
+    (line,) = [
+        x
+        for x in as_markdown(
+            result([Source(n=1, url=VITALE, links=[paternity], **fiche)])
+        ).splitlines()
+        if x.startswith("- ")
+    ]
+    assert line == f"- \\[1\\] [Congés de naissance]({VITALE})"

@@ -2,10 +2,13 @@
 
 Layout (one job per module):
 
-- ``fiche``: front matter model, parsing with line-accurate problems, ``##`` chunking
-  (heading path "Titre > Section", anchor = slug of the section).
-- ``check``: validates the whole folder (``chatbot kb check``); unchanged files are reused
-  from a cache keyed on (mtime, size, inode).
+- ``front``: the front matter model (several ``sources``, ``checked``, ``status: draft``) and
+  the French problems for editors; ``fiche``: parsing with line-accurate problems,
+  ``parse_fiche_text`` (any fiche, drafts included, for previews), ``##`` chunking (heading
+  path "Titre > Section", anchor = slug of the section, the section's sources).
+- ``check``: validates the whole folder (``chatbot kb check``); drafts are validated and
+  kept apart, never served; yearly amounts past ``review_by`` are flagged; unchanged files
+  are reused from a cache keyed on (mtime, size, inode).
 - ``text``: French normalisation (accents folded, elisions split, stop words, Snowball
   stems) and a short query-side list of colloquial words.
 - ``lexical``: in-memory BM25 with a character-trigram fallback for misspelt words.
@@ -29,6 +32,7 @@ from chatbot.lazy import lazy_exports
 if TYPE_CHECKING:
     from chatbot.knowledge.base import KnowledgeBase
     from chatbot.knowledge.check import check, scan
+    from chatbot.knowledge.fiche import parse_fiche_text
     from chatbot.knowledge.models import AUDIENCES, Chunk, Hit, Problem, SyncReport
 
 # Loaded on first use: the store loads Chroma, and parsing loads pydantic models, YAML and the
@@ -39,6 +43,7 @@ lazy_exports(
         "KnowledgeBase": "base",
         "check": "check",
         "scan": "check",
+        "parse_fiche_text": "fiche",
         "AUDIENCES": "models",
         "Chunk": "models",
         "Hit": "models",
@@ -47,4 +52,14 @@ lazy_exports(
     },
 )
 
-__all__ = ["AUDIENCES", "Chunk", "Hit", "KnowledgeBase", "Problem", "SyncReport", "check", "scan"]
+__all__ = [
+    "AUDIENCES",
+    "Chunk",
+    "Hit",
+    "KnowledgeBase",
+    "Problem",
+    "SyncReport",
+    "check",
+    "parse_fiche_text",
+    "scan",
+]

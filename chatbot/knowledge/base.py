@@ -83,6 +83,8 @@ class KnowledgeBase:
         self._stale: set[str] = set()  # spaces whose last sync failed (backend down)
         self._lock = asyncio.Lock()
         self.last_scan: Scan | None = None
+        # Only for a throw-away preview index (see `commands.scratch_kb`): drafts are served.
+        self.serve_drafts = False
         self.last_timings: dict[str, float] = {}  # ms per sync phase, for the benchmark
         self.embed_calls = 0  # chunks embedded since open, all spaces (for tests, bench)
 
@@ -120,7 +122,9 @@ class KnowledgeBase:
             )
         timings: dict[str, float] = {}
         with timed(timings, "scan_ms"):
-            result = await asyncio.to_thread(scan, folder, self._files)
+            result = await asyncio.to_thread(
+                scan, folder, self._files, serve_drafts=self.serve_drafts
+            )
         self.last_scan = result
         self.last_timings = timings
         desired: dict[str, Chunk] = {}
@@ -346,6 +350,7 @@ class KnowledgeBase:
             url=c.url,
             text=c.text,
             score=round(float(score), 4),
+            sources=c.sources,
         )
 
     # ---------------------------------------------------------------- watch

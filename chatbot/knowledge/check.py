@@ -6,15 +6,22 @@
 
 from __future__ import annotations
 
-import html
+import datetime as dt
 import math
 import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
-from chatbot.knowledge.fiche import ID_PATTERN, MAX_BYTES, Fiche, parse, read_text
+from chatbot.knowledge.body import OFFICIAL_HOSTS, foreign_links, official_host, personal_data
+from chatbot.knowledge.fiche import (
+    ID_PATTERN,
+    MAX_BYTES,
+    Fiche,
+    has_yearly_amounts,
+    parse,
+    read_text,
+)
 from chatbot.knowledge.models import AUDIENCES, Problem
 from chatbot.knowledge.text import fold
 
@@ -22,64 +29,11 @@ from chatbot.knowledge.text import fold
 _IGNORED_NAMES = re.compile(r"(^\.|~$|\.swp$|\.swx$|\.tmp$|^#.*#$|^4913$)")
 _ROOT_DOCS = {"readme.md", "contributing.md", "licence.md", "license.md"}
 
-# Simple look-alikes for personal data. The privacy gate owns the real detector; this only
-# warns editors about an obvious slip. Special-rate service numbers (08..) are official.
-_PERSONAL = {
-    "e-mail address": re.compile(r"\b[\w.+-]+@([\w-]+\.)+[a-z]{2,}\b", re.I),
-    "phone number": re.compile(r"(?<![\d+])(?:\+33\s?|0)[1-79](?:[\s.-]?\d{2}){4}(?!\d)"),
-    "social security number (NIR)": re.compile(
-        r"\b[12] ?\d{2} ?(?:0[1-9]|1[0-2]) ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3}(?: ?\d{2})?\b"
-    ),
-    "IBAN": re.compile(r"\bFR\d{2}(?:\s?[0-9A-Z]{4}){5}\s?[0-9A-Z]{3}\b"),
-}
-# The only sites a fiche may link to: official ones. A host matches itself and its sub-domains
-# ("gouv.fr" covers "www.impots.gouv.fr"). Answers only ever link to a turn's sources; this
-# keeps fiches, whose text is quoted as excerpts, from pointing anywhere else.
-OFFICIAL_HOSTS: tuple[str, ...] = (
-    "gouv.fr",  # impots, legifrance, ants, franceconnect, interieur, travail-emploi...
-    "service-public.fr",
-    "ameli.fr",
-    "caf.fr",
-    "msa.fr",
-    "urssaf.fr",
-    "france-travail.fr",
-    "pole-emploi.fr",
-    "info-retraite.fr",
-    "lassuranceretraite.fr",
-    "agirc-arrco.fr",
-    "cnil.fr",
-    "defenseurdesdroits.fr",
-    "justice.fr",
-    "vie-publique.fr",
-    "legifrance.fr",
-    "europa.eu",
-    "france-services.fr",
-    "monespacesante.fr",
-    "mesdroitssociaux.fr",
-    "etudiant.gouv.fr",
-)
-_HOSTS_HINT = (
-    "link to an official page instead (service-public.fr, *.gouv.fr, ameli.fr, caf.fr …; "
-    "the list is OFFICIAL_HOSTS in chatbot/knowledge/check.py) or remove the link"
-)
-_FICHE_IMAGE = re.compile(r"!\[[^\]\n]*\]\s*[(\[]|<\s*img\b", re.IGNORECASE)
-# Every way a fiche can write a link target: inline "](…)", "](<…>)", a reference definition
-# "[x]: …", an autolink "<scheme:…>", HTML href/src, a bare "https://", "//host" or "www.".
-_FICHE_TARGETS = re.compile(
-    r"\]\(\s*<([^>\n]*)>"
-    r"|\]\(\s*([^)\s]*)"
-    r"|^\s*(?:>\s*)*\[[^\]\n]+\]:\s*<?([^\s>]*)"
-    r"|<([A-Za-z][A-Za-z0-9+.\-]{1,31}:[^<>\s]*)>"
-    r"|\b(?:href|src)\s*=\s*[\"']?([^\"'\s>]*)"
-    r"|(?<![\w/(<\[])((?:[a-z][a-z0-9+.\-]*:[\\/]|//(?=\w)|www\.)[^\s)<>\]\"']*)",
-    re.IGNORECASE | re.MULTILINE,
-)
-_OFFICIAL_MAIL = re.compile(r"@([\w-]+\.)*(gouv\.fr|example\.\w+|exemple\.\w+)\b", re.I)
-
 
 @dataclass
 class Scan:
     fiches: dict[str, Fiche] = field(default_factory=dict)  # by key "<audience>/<id>"
+    drafts: dict[str, Fiche] = field(default_factory=dict)  # `status: draft`: never served
     problems: list[Problem] = field(default_factory=list)
     blocked: set[str] = field(default_factory=set)  # paths with an error: keep last good
 
@@ -127,7 +81,9 @@ def _read_fiche(
             return cache[rel][1], list(cache[rel][2])
         data = path.read_bytes()
     except OSError as exc:
-        return None, [_error(rel, 1, f"cannot read file ({exc.strerror})", "check its permissions")]
+        return None, [
+            _error(rel, 1, f"fichier illisible ({exc.strerror})", "vérifiez ses droits d'accès")
+        ]
     text, problems = read_text(data, rel)
     fiche = None
     if text is not None:
@@ -141,8 +97,18 @@ def _read_fiche(
     return fiche, problems
 
 
-def scan(knowledge_dir: Path, cache: FileCache | None = None) -> Scan:
-    """Validate the folder. With a `cache` (kept by the caller), unchanged files are reused."""
+def scan(
+    knowledge_dir: Path,
+    cache: FileCache | None = None,
+    today: dt.date | None = None,
+    *,
+    serve_drafts: bool = False,
+) -> Scan:
+    """Validate the folder. With a `cache` (kept by the caller), unchanged files are reused.
+
+    Drafts (`status: draft`) are validated and listed in `drafts`, never in `fiches` (what is
+    served) unless `serve_drafts` (a throw-away preview index, never the served one). Review
+    dates are compared with `today` (default: the current date)."""
     result = Scan()
     by_id: dict[str, list[Fiche]] = {}
     existing: set[str] = set()
@@ -155,15 +121,17 @@ def scan(knowledge_dir: Path, cache: FileCache | None = None) -> Scan:
                     _error(
                         rel,
                         1,
-                        "fiche outside an audience folder",
-                        "move it into public/ or agents/",
+                        "fiche hors d'un dossier d'audience",
+                        "déplacez-la dans public/ ou agents/",
                     )
                 )
                 result.blocked.add(rel)
             continue
         if path.suffix.lower() != ".md":
             result.problems.append(
-                _warning(rel, 1, "not a .md file, ignored", "rename it to .md if it is a fiche")
+                _warning(
+                    rel, 1, "pas un fichier .md, ignoré", "renommez-le en .md si c'est une fiche"
+                )
             )
             continue
         existing.add(rel)
@@ -172,8 +140,8 @@ def scan(knowledge_dir: Path, cache: FileCache | None = None) -> Scan:
                 _error(
                     rel,
                     1,
-                    f"unknown audience folder `{parts[0]}`",
-                    "put the fiche in public/ (everyone) or agents/ (staff only)",
+                    f"dossier d'audience inconnu `{parts[0]}`",
+                    "mettez la fiche dans public/ (tout le monde) ou agents/ (agents seulement)",
                 )
             )
             result.blocked.add(rel)
@@ -183,8 +151,8 @@ def scan(knowledge_dir: Path, cache: FileCache | None = None) -> Scan:
                 _error(
                     rel,
                     1,
-                    "fiche in a sub-folder",
-                    f"move it directly into {parts[0]}/",
+                    "fiche dans un sous-dossier",
+                    f"déplacez-la directement dans {parts[0]}/",
                 )
             )
             result.blocked.add(rel)
@@ -195,8 +163,9 @@ def scan(knowledge_dir: Path, cache: FileCache | None = None) -> Scan:
                 _error(
                     rel,
                     1,
-                    f"bad fiche id `{stem}` (the file name)",
-                    "use lowercase letters, digits and hyphens only, e.g. carte-identite.md",
+                    f"identifiant de fiche invalide `{stem}` (le nom du fichier)",
+                    "n'utilisez que des minuscules sans accents, des chiffres et des tirets,"
+                    " par exemple carte-identite.md",
                 )
             )
             result.blocked.add(rel)
@@ -205,6 +174,8 @@ def scan(knowledge_dir: Path, cache: FileCache | None = None) -> Scan:
         result.problems += problems
         if fiche is None:
             result.blocked.add(rel)
+        elif fiche.meta.draft and not serve_drafts:
+            result.drafts[fiche.key] = fiche
         else:
             by_id.setdefault(stem, []).append(fiche)
 
@@ -216,8 +187,9 @@ def scan(knowledge_dir: Path, cache: FileCache | None = None) -> Scan:
                     _error(
                         fiche.path,
                         1,
-                        f"duplicate fiche id `{fiche_id}` ({paths})",
-                        "rename one of the files: an id must be unique across audiences",
+                        f"identifiant de fiche en double `{fiche_id}` ({paths})",
+                        "renommez l'un des fichiers : un identifiant doit être unique,"
+                        " tous dossiers confondus",
                     )
                 )
                 result.blocked.add(fiche.path)
@@ -227,15 +199,19 @@ def scan(knowledge_dir: Path, cache: FileCache | None = None) -> Scan:
     # Links are checked against the files present, so a link to a fiche with an error is
     # not reported twice. A broken link is an error for `kb check`, but the fiche is still
     # served: its text is right, only the link is not.
-    for fiche in result.fiches.values():
+    drafts = {f.path for f in result.drafts.values()}
+    for fiche in [*result.fiches.values(), *result.drafts.values()]:
         for line, target in fiche.links:
-            result.problems += _check_link(fiche, line, target, existing)
+            result.problems += _check_link(fiche, line, target, existing, drafts)
+        result.problems += review_dates(fiche, today or dt.date.today())
     result.problems += near_duplicates(list(result.fiches.values()))
     result.problems.sort(key=lambda p: (p.path, p.line))
     return result
 
 
-def _check_link(fiche: Fiche, line: int, target: str, existing: set[str]) -> list[Problem]:
+def _check_link(
+    fiche: Fiche, line: int, target: str, existing: set[str], drafts: set[str]
+) -> list[Problem]:
     target_path = target.split("#", 1)[0].split("?", 1)[0]
     if not target_path:
         return []
@@ -247,9 +223,18 @@ def _check_link(fiche: Fiche, line: int, target: str, existing: set[str]) -> lis
             _error(
                 fiche.path,
                 line,
-                f"broken internal link to `{target}`",
-                "link to an existing fiche, e.g. [passeport](passeport.md)"
-                " or [passeport](../public/passeport.md)",
+                f"lien interne cassé vers `{target}`",
+                "liez une fiche existante, par exemple [passeport](passeport.md)"
+                " ou [passeport](../public/passeport.md)",
+            )
+        ]
+    if resolved in drafts and not fiche.meta.draft:
+        return [
+            _warning(
+                fiche.path,
+                line,
+                f"lien vers la fiche en brouillon `{target}`",
+                "publiez-la (supprimez `status: draft`) ou retirez le lien",
             )
         ]
     if fiche.audience == "public" and resolved.startswith("agents/"):
@@ -257,8 +242,8 @@ def _check_link(fiche: Fiche, line: int, target: str, existing: set[str]) -> lis
             _warning(
                 fiche.path,
                 line,
-                f"public fiche links to agents-only fiche `{target}`",
-                "citizens cannot read agents fiches: link to a public fiche instead",
+                f"fiche publique qui renvoie vers la fiche réservée aux agents `{target}`",
+                "les usagers ne peuvent pas lire les fiches agents : liez une fiche publique",
             )
         ]
     return []
@@ -295,8 +280,8 @@ def near_duplicates(fiches: list[Fiche]) -> list[Problem]:
         lines.setdefault(pair, line)
 
     for key, field_name, label in (
-        (lambda f: _same_url(f.meta.source_url), "source_url", "same source_url"),
-        (lambda f: _same_title(f.meta.title), "title", "same title"),
+        (lambda f: _same_url(f.meta.source_url), "source_url", "même source_url"),
+        (lambda f: _same_title(f.meta.title), "title", "même titre"),
     ):
         first_of: dict[str, int] = {}
         for i, fiche in enumerate(fiches):
@@ -320,7 +305,7 @@ def near_duplicates(fiches: list[Fiche]) -> list[Problem]:
         union = len(shingles[a] | shingles[b])
         similarity = len(shingles[a] & shingles[b]) / union if union else 0.0
         if similarity >= SAME_BODY:
-            note((a, b), f"{similarity:.0%} of the text identical", fiches[b].body_line)
+            note((a, b), f"texte identique à {similarity:.0%}", fiches[b].body_line)
 
     problems = []
     for (a, b), why in sorted(reasons.items()):
@@ -328,116 +313,41 @@ def near_duplicates(fiches: list[Fiche]) -> list[Problem]:
             _warning(
                 fiches[b].path,
                 lines[(a, b)],
-                f"near-duplicate of {fiches[a].path} ({', '.join(why)})",
-                f"merge the two fiches, or delete one of {fiches[a].path} and {fiches[b].path}",
+                f"quasi-doublon de {fiches[a].path} ({', '.join(why)})",
+                f"fusionnez les deux fiches, ou supprimez {fiches[a].path} ou {fiches[b].path}",
             )
         )
     return problems
 
 
-def personal_data(fiche: Fiche) -> list[Problem]:
-    body = fiche.body
-    # Only lines holding an "@" or a long run of digits can match; finding them first is
-    # ~10x faster than running every pattern over every line of 1,000 fiches.
-    spans = {_line_span(body, m.start()) for m in _DIGITS.finditer(body)}
-    spans |= {_line_span(body, i) for i in _positions(body, "@")}
-    problems = []
-    for start, end in sorted(spans):
-        text = body[start:end]
-        line = fiche.body_line + body.count("\n", 0, start)
-        for kind, pattern in _PERSONAL.items():
-            match = next(
-                (
-                    m
-                    for m in pattern.finditer(text)
-                    if not (kind == "e-mail address" and _OFFICIAL_MAIL.search(m.group(0)))
-                ),
-                None,
-            )
-            if match:
-                problems.append(
-                    _warning(
-                        fiche.path,
-                        line,
-                        f"looks like personal data ({kind})",
-                        "remove it unless it is an official service contact",
-                    )
-                )
-    return problems
-
-
-def official_host(host: str) -> bool:
-    host = host.lower().rstrip(".")
-    return any(host == h or host.endswith("." + h) for h in OFFICIAL_HOSTS)
-
-
-def _foreign_target(target: str) -> str | None:
-    """Why a link target may not be in a fiche, or None: a relative link (another fiche,
-    checked elsewhere), an anchor, or a page of an official site."""
-    decoded = unquote(html.unescape(target)).strip()
-    normal = decoded.replace("\\", "/")
-    scheme = re.match(r"([a-z][a-z0-9+.\-]*):", normal, re.IGNORECASE)
-    if scheme is None and not normal.startswith("//") and not normal.lower().startswith("www."):
-        return None
-    if scheme and scheme.group(1).lower() in ("mailto", "tel"):
-        address = normal[scheme.end() :].split("?", 1)[0]
-        domain = address.rpartition("@")[2]
-        if scheme.group(1).lower() == "tel" or official_host(domain):
-            return None
-        return f"e-mail link to `{domain}`, which is not an official site"
-    if scheme and scheme.group(1).lower() not in ("http", "https"):
-        return f"`{scheme.group(1).lower()}:` link"
-    rest = normal[scheme.end() :] if scheme else normal
-    rest = "//" + rest.lstrip("/") if scheme or rest.startswith("//") else "//" + rest
-    try:
-        host = urlsplit(rest).hostname or ""
-    except ValueError:
-        host = ""
-    if not host or not official_host(host):
-        return f"link to `{host or decoded}`, which is not an official site"
-    return None
-
-
-def foreign_links(fiche: Fiche) -> list[Problem]:
-    """Images, and links to hosts outside OFFICIAL_HOSTS, however written: an answer never
-    shows an image, and a link in a fiche may only lead to an official site."""
-    body = fiche.body
-    if not any(mark in body for mark in ("](", "]:", "<", "://", ":\\", "//", "www.", "=")):
+def review_dates(fiche: Fiche, today: dt.date) -> list[Problem]:
+    """Amounts revalued every year (benefits, thresholds) go stale: a fiche holding them (€
+    amounts in its text, or `yearly_amounts: true`) needs a `review_by` date, and is flagged
+    once that date has passed."""
+    if not has_yearly_amounts(fiche):
         return []
-    problems = []
-    for i, line in enumerate(body.split("\n")):
-        where = fiche.body_line + i
-        if _FICHE_IMAGE.search(line):
-            problems.append(
-                _error(
-                    fiche.path,
-                    where,
-                    "image in a fiche",
-                    "remove it: answers never show images; say in words what it shows",
-                )
+    review_by = fiche.meta.review_by
+    if review_by is None:
+        return [
+            _warning(
+                fiche.path,
+                fiche.body_line - 1,
+                "montants qui changent chaque année, sans date de revue",
+                "ajoutez `review_by: AAAA-MM-JJ` (au plus tard la prochaine revalorisation),"
+                " ou `yearly_amounts: false` si ces montants sont fixes",
             )
-        for match in _FICHE_TARGETS.finditer(line):
-            target = next(g for g in match.groups() if g is not None)
-            if why := _foreign_target(target):
-                problems.append(_error(fiche.path, where, why, _HOSTS_HINT))
-    return problems
-
-
-_DIGITS = re.compile(r"[0-9][0-9 .-]{7,}[0-9]")
-
-
-def _positions(text: str, needle: str) -> list[int]:
-    found, i = [], text.find(needle)
-    while i != -1:
-        found.append(i)
-        i = text.find(needle, i + 1)
-    return found
-
-
-def _line_span(text: str, index: int) -> tuple[int, int]:
-    start = text.rfind("\n", 0, index) + 1
-    end = text.find("\n", index)
-    return start, len(text) if end == -1 else end
+        ]
+    if review_by < today:
+        return [
+            _warning(
+                fiche.path,
+                fiche.field_lines.get("review_by", 1),
+                f"montants annuels à revérifier : date de revue dépassée ({review_by.isoformat()})",
+                "vérifiez les montants sur les sources officielles,"
+                " puis mettez à jour `checked` et `review_by`",
+            )
+        ]
+    return []
 
 
 def check(knowledge_dir: Path) -> list[Problem]:
@@ -453,6 +363,8 @@ __all__ = [
     "check",
     "foreign_links",
     "near_duplicates",
+    "official_host",
     "personal_data",
+    "review_dates",
     "scan",
 ]

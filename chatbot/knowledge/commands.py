@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import functools
 import json
 import sys
@@ -28,8 +29,33 @@ def register(sub: Any, eval_sub: Any) -> None:
     kb = sub.add_parser("kb", help="the knowledge base: check, sync, search")
     kb_sub = kb.add_subparsers(title="knowledge commands")
 
-    check = kb_sub.add_parser("check", help="validate every fiche; exit 1 on any error")
+    check = kb_sub.add_parser(
+        "check",
+        help="validate every fiche (drafts included); exit 1 on any error",
+        description="Validate every fiche and print each problem as `file:line: what — fix`. "
+        "With --eval, also index the folder offline in a throwaway store and ask the question "
+        "sets: a question whose expected fiche is not in the top 5 is a regression (exit 1). "
+        "Usable from an administration's content repository: give --dir and --set.",
+    )
     check.add_argument("--dir", type=Path, help="knowledge folder (default: GUICHET_KNOWLEDGE_DIR)")
+    check.add_argument(
+        "--eval",
+        action="store_true",
+        help="also run the question sets against the folder; exit 1 on any regression",
+    )
+    check.add_argument(
+        "--set",
+        dest="sets",
+        type=Path,
+        action="append",
+        help="question set for --eval, JSON lines {id, query, audience?, expected}; repeat for "
+        "several (default tests/eval/retrieval.jsonl)",
+    )
+    check.add_argument(
+        "--today",
+        type=_date,
+        help="the date review dates are compared with, YYYY-MM-DD (default: today)",
+    )
     check.set_defaults(func=cmd_check)
 
     sync = kb_sub.add_parser("sync", help="index changed fiches (incremental)")
@@ -108,9 +134,39 @@ async def open_kb(settings: Settings) -> AsyncIterator[Any]:
             await backend.aclose()
 
 
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+@asynccontextmanager
+async def scratch_kb(
+    settings: Settings,
+    knowledge_dir: Path | None = None,
+    offline: bool = True,
+    *,
+    serve_drafts: bool = False,
+) -> AsyncIterator[Any]:
+    """The knowledge folder synced into a throwaway store (offline embeddings unless told
+    otherwise): evaluating must not touch the operator's data. With `serve_drafts`, drafts are
+    indexed too (a preview of what publishing them would change)."""
+    with tempfile.TemporaryDirectory(prefix="guichet-eval-") as tmp:
+        update: dict[str, Any] = {"data_dir": Path(tmp), "chroma_url": ""}
+        if offline:
+            update["backend_url"] = ""
+        if knowledge_dir is not None:
+            update["knowledge_dir"] = knowledge_dir
+        async with open_kb(settings.model_copy(update=update)) as kb:
+            kb.serve_drafts = serve_drafts
+            await kb.sync()
+            yield kb
+
+
 def _line(problem: Problem) -> str:
     if problem.severity == "warning":
-        return f"{problem.path}:{problem.line}: warning: {problem.message} — {problem.hint}"
+        return f"{problem.path}:{problem.line}: attention : {problem.message} — {problem.hint}"
     return str(problem)
 
 
@@ -121,18 +177,58 @@ def cmd_check(args: argparse.Namespace) -> int:
     from chatbot.knowledge.check import scan
     from chatbot.settings import load_settings
 
-    folder = args.dir or load_settings().knowledge_dir
+    settings = _settings() if args.eval else load_settings()
+    folder = args.dir or settings.knowledge_dir
     if not folder.is_dir():
         print(f"error: knowledge folder {folder} does not exist", file=sys.stderr)
         return 2
-    result = scan(folder)
+    sets = args.sets or [DEFAULT_SET]
+    missing = [path for path in sets if not path.is_file()] if args.eval else []
+    if missing:
+        print(f"error: question set {missing[0]} does not exist", file=sys.stderr)
+        return 2
+    result = scan(folder, today=args.today)
     for problem in result.problems:
         print(_line(problem))
     errors, warnings = len(result.errors), len(result.warnings)
     print(
-        f"{len(result.fiches)} fiches valid, {errors} errors, {warnings} warnings", file=sys.stderr
+        f"{len(result.fiches)} fiches valides, {len(result.drafts)} brouillons, "
+        f"{errors} erreurs, {warnings} avertissements",
+        file=sys.stderr,
     )
-    return 1 if errors else 0
+    regressions = 0
+    if args.eval:
+        settings = settings.model_copy(update={"knowledge_dir": folder})
+        regressions = asyncio.run(_check_eval(settings, sets))
+    return 1 if errors or regressions else 0
+
+
+async def _check_eval(settings: Settings, sets: list[Path]) -> int:
+    """Ask each set's questions to the folder as served offline; print each regression (an
+    expected fiche not in the top 5) for editors, and return how many there were."""
+    from chatbot.knowledge.evaluate import evaluate, load_questions
+
+    count = asked = 0
+    async with scratch_kb(settings) as kb:
+        for path in sets:
+            questions = [q for q in load_questions(path) if q.expected]
+            asked += len(questions)
+            result = await evaluate(kb, questions, "offline")
+            for miss in result.missed:
+                count += 1
+                found = ", ".join(miss.found) or "aucune"
+                print(
+                    f"{path}:{miss.line}: la question « {miss.query} » ({miss.id}) ne trouve plus "
+                    f"la fiche attendue {' ou '.join(miss.expected)} dans les 5 premiers "
+                    f"résultats (trouvées : {found}) — vérifiez que la fiche existe, est publiée "
+                    "et parle de ce sujet avec les mots des usagers"
+                )
+    print(
+        f"évaluation : {asked} questions, {count} régressions"
+        " (fiche attendue absente des 5 premiers résultats)",
+        file=sys.stderr,
+    )
+    return count
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
@@ -208,7 +304,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         for n, hit in enumerate(hits, 1):
             anchor = f"#{hit.anchor}" if hit.anchor else ""
             print(f"{n}. {hit.score:.2f}  {hit.heading}  [{hit.audience}/{hit.fiche_id}{anchor}]")
-            print(f"   {hit.url}")
+            print(f"   {' · '.join(hit.urls)}")
             excerpt = " ".join(hit.text.split())
             print(f"   {excerpt[:200]}{'…' if len(excerpt) > 200 else ''}")
         return 0
@@ -262,32 +358,26 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return results
 
     async def run() -> int:
-        # Index into a throwaway store: evaluating must not touch the operator's data.
-        with tempfile.TemporaryDirectory(prefix="guichet-eval-") as tmp:
-            scratch = settings.model_copy(update={"data_dir": Path(tmp), "chroma_url": ""})
-            offline = scratch.model_copy(update={"backend_url": ""})
-            async with open_kb(offline) as kb:
-                await kb.sync()
-                pii[:] = _through_gate(pii_questions, settings, kb)
-                results = await both(kb, "offline: lexical + dense (default)")
-                kb.use_dense = False
-                results += await both(kb, "offline: lexical only")
-                kb.use_dense, kb.dense_weight, saved = True, 1.0, kb.lexical.search
-                kb.lexical.search = lambda *a, **k: []  # dense only, for the comparison
-                results += await both(kb, "offline: dense only")
-                kb.lexical.search = saved
-            if settings.has_backend:
-                async with open_kb(scratch) as kb:
-                    await kb.sync()
-                    mode = f"backend: {settings.embedding_model} + lexical"
-                    if kb._stale:
-                        mode += " (backend embedding failed: offline fallback)"
-                    rerank = settings.use_rerank
-                    kb.settings = kb.settings.model_copy(update={"use_rerank": False})
-                    results += await both(kb, mode)
-                    if rerank:
-                        kb.settings = kb.settings.model_copy(update={"use_rerank": True})
-                        results += await both(kb, mode + f" + rerank {settings.rerank_model}")
+        async with scratch_kb(settings) as kb:
+            pii[:] = _through_gate(pii_questions, settings, kb)
+            results = await both(kb, "offline: lexical + dense (default)")
+            kb.use_dense = False
+            results += await both(kb, "offline: lexical only")
+            kb.use_dense, kb.dense_weight, saved = True, 1.0, kb.lexical.search
+            kb.lexical.search = lambda *a, **k: []  # dense only, for the comparison
+            results += await both(kb, "offline: dense only")
+            kb.lexical.search = saved
+        if settings.has_backend:
+            async with scratch_kb(settings, offline=False) as kb:
+                mode = f"backend: {settings.embedding_model} + lexical"
+                if kb._stale:
+                    mode += " (backend embedding failed: offline fallback)"
+                rerank = settings.use_rerank
+                kb.settings = kb.settings.model_copy(update={"use_rerank": False})
+                results += await both(kb, mode)
+                if rerank:
+                    kb.settings = kb.settings.model_copy(update={"use_rerank": True})
+                    results += await both(kb, mode + f" + rerank {settings.rerank_model}")
         for result in results:
             if args.json:
                 print(to_json(result))

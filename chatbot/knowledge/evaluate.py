@@ -22,6 +22,18 @@ class Question(BaseModel):
     query: str
     audience: str = "public"
     expected: list[str] = Field(default_factory=list)  # [] = out of scope
+    line: int = Field(default=0, exclude=True)  # line in its set file, for messages
+
+
+class Miss(BaseModel):
+    """An in-scope question whose expected fiche is not among the first 5 found."""
+
+    id: str
+    query: str
+    audience: str
+    expected: list[str]
+    found: list[str]  # the first 5 fiche ids found
+    line: int = 0
 
 
 class AudienceScore(BaseModel):
@@ -38,6 +50,7 @@ class EvalResult(BaseModel):
     per_audience: list[AudienceScore]
     in_scope_top: list[float]  # top-1 score of each in-scope question
     out_of_scope_top: list[float]  # top-1 score of each out-of-scope question
+    missed: list[Miss] = Field(default_factory=list)  # every question not in the top 5
 
 
 def load_questions(path: Path) -> list[Question]:
@@ -45,7 +58,8 @@ def load_questions(path: Path) -> list[Question]:
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if line.strip():
             try:
-                questions.append(Question.model_validate_json(line))
+                question = Question.model_validate_json(line)
+                questions.append(question.model_copy(update={"line": n}))
             except ValueError as exc:
                 raise ValueError(f"{path}:{n}: bad question line ({exc})") from None
     return questions
@@ -81,6 +95,7 @@ def callers(audience: str) -> frozenset[str]:
 async def evaluate(kb: KnowledgeBase, questions: Sequence[Question], mode: str) -> EvalResult:
     ranks: dict[str, list[tuple[str, int | None]]] = {}
     in_scope, out_scope = [], []
+    missed: list[Miss] = []
     for q in questions:
         hits = await kb.search(published(q.query), callers(q.audience), DEPTH)
         top = hits[0].score if hits else 0.0
@@ -91,6 +106,17 @@ async def evaluate(kb: KnowledgeBase, questions: Sequence[Question], mode: str) 
         fiches = list(dict.fromkeys(h.fiche_id for h in hits))
         rank = next((i + 1 for i, f in enumerate(fiches) if f in q.expected), None)
         ranks.setdefault(q.audience, []).append((q.id, rank))
+        if not rank or rank > 5:
+            missed.append(
+                Miss(
+                    id=q.id,
+                    query=q.query,
+                    audience=q.audience,
+                    expected=q.expected,
+                    found=fiches[:5],
+                    line=q.line,
+                )
+            )
     scores = []
     for audience in sorted(ranks):
         rows = ranks[audience]
@@ -106,7 +132,11 @@ async def evaluate(kb: KnowledgeBase, questions: Sequence[Question], mode: str) 
             )
         )
     return EvalResult(
-        mode=mode, per_audience=scores, in_scope_top=in_scope, out_of_scope_top=out_scope
+        mode=mode,
+        per_audience=scores,
+        in_scope_top=in_scope,
+        out_of_scope_top=out_scope,
+        missed=missed,
     )
 
 
@@ -146,4 +176,4 @@ def format_result(result: EvalResult, write: Callable[[str], Any] = print) -> No
 
 
 def to_json(result: EvalResult) -> str:
-    return json.dumps(result.model_dump(), ensure_ascii=False)
+    return json.dumps(result.model_dump(exclude={"missed"}), ensure_ascii=False)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import re
@@ -10,9 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from chatbot.knowledge.models import Chunk, Problem
+from chatbot.knowledge.body import foreign_links, personal_data
+from chatbot.knowledge.front import FrontMatter, key_line, problem, validate
+from chatbot.knowledge.models import Chunk, Problem, SourceLink
 from chatbot.knowledge.text import fold
 
 MAX_BYTES = 200_000
@@ -24,61 +24,14 @@ MAX_CHUNK_CHARS = 2000
 # Near-duplicate bodies are compared on runs of this many words.
 SHINGLE_WORDS = 5
 
-REQUIRED = ("title", "summary", "source_url", "updated", "tags", "licence")
-HINTS = {
-    "title": "add `title: Titre de la fiche`",
-    "summary": "add `summary: Une phrase qui résume la fiche.`",
-    "source_url": "add `source_url: https://...` (the official page)",
-    "updated": "add `updated: YYYY-MM-DD` (the date the facts were checked)",
-    "review_by": "write it as `review_by: YYYY-MM-DD` or remove it",
-    "tags": "add `tags: [mot-clé, autre]`",
-    "licence": "add `licence: ...` (attribution and licence)",
-}
-
-
-class FrontMatter(BaseModel):
-    model_config = ConfigDict(extra="allow", str_strip_whitespace=True)
-
-    title: str
-    summary: str
-    source_url: str
-    updated: dt.date
-    review_by: dt.date | None = None
-    tags: list[str]
-    licence: str
-
-    @field_validator("title", "summary", "licence", "source_url")
-    @classmethod
-    def _not_empty(cls, value: str) -> str:
-        if not value:
-            raise ValueError("empty")
-        return value
-
-    @field_validator("source_url")
-    @classmethod
-    def _http(cls, value: str) -> str:
-        if not re.match(r"^https?://[^\s/]+\.[^\s]+$", value):
-            raise ValueError("not a web address")
-        return value
-
-    @field_validator("updated", "review_by", mode="before")
-    @classmethod
-    def _iso_date(cls, value: object) -> object:
-        # YAML already turns 2026-10-15 into a date; a string here is a badly written date.
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, str):
-            return dt.date.fromisoformat(value.strip())
-        return value
-
-    @field_validator("tags", mode="before")
-    @classmethod
-    def _tag_list(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [t.strip() for t in value.split(",") if t.strip()]
-        if isinstance(value, list):
-            return [str(t).strip() for t in value if t is not None and str(t).strip()]
-        return value
+# A section names the sources it comes from on a line of its own: `<!-- source: 2 -->` or
+# `<!-- sources: 1, 3 -->` (numbers in the order of `sources:`). Unmarked sections come from
+# every source of the fiche. The line is not part of the section's text.
+_SOURCE_MARK = re.compile(r"^\s*<!--\s*sources?\s*:\s*([^>]*?)\s*-->\s*$", re.IGNORECASE)
+# Amounts in euros ("150 €", "1 200 euros", "25€"): benefits and thresholds are revalued
+# every year, so a fiche holding them must be reviewed by its `review_by` date.
+# The bounded run keeps the search linear on long runs of digits (a table of figures).
+_AMOUNT = re.compile(r"\d[\d\s.,]{0,12}(?:€|euros?\b)", re.IGNORECASE)
 
 
 @dataclass
@@ -117,35 +70,21 @@ class Fiche:
         return f"{self.audience}/{self.id}"
 
 
-def _problem(path: str, line: int, message: str, hint: str, warning: bool = False) -> Problem:
-    return Problem(
-        path=path, line=line, message=message, hint=hint, severity="warning" if warning else "error"
-    )
-
-
-def _key_line(front_lines: list[str], key: str) -> int:
-    """1-based file line of `key:` in the front matter (the opening `---` is line 1)."""
-    for i, line in enumerate(front_lines):
-        if re.match(rf"^{re.escape(key)}\s*:", line):
-            return i + 2
-    return 1
-
-
 def _yaml_problem(exc: yaml.YAMLError, front_count: int) -> tuple[int, str]:
     """The file line to fix (the opening `---` is line 1) and what is wrong there.
 
     YAML notices an unclosed quote or bracket only lines later, at the next key or at the end
     of the front matter: the line to fix is then the one where it opens (the context mark).
     """
-    problem = getattr(exc, "problem_mark", None)
+    at = getattr(exc, "problem_mark", None)
     context = getattr(exc, "context_mark", None)
-    what = str(getattr(exc, "problem", None) or "invalid YAML")
+    what = str(getattr(exc, "problem", None) or "YAML invalide")
     doing = str(getattr(exc, "context", None) or "")
-    mark = problem
+    mark = at
     if context is not None and "quoted scalar" in doing:
-        mark, what = context, "a quote is not closed"
+        mark, what = context, "un guillemet n'est pas fermé"
     elif context is not None and "flow" in doing:
-        mark, what = context, "a `[` or `{` is not closed"
+        mark, what = context, "un `[` ou `{` n'est pas fermé"
     mark = mark or context
     if mark is None:
         return 2, what
@@ -157,39 +96,56 @@ def read_text(data: bytes, rel: str) -> tuple[str | None, list[Problem]]:
     """Decode a fiche's bytes, or say why it cannot be read as a text file."""
     if len(data) > MAX_BYTES:
         return None, [
-            _problem(
+            problem(
                 rel,
                 1,
-                f"file too large ({len(data) // 1000} kB, limit {MAX_BYTES // 1000} kB)",
-                "split it into several fiches",
+                f"fichier trop gros ({len(data) // 1000} ko, limite {MAX_BYTES // 1000} ko)",
+                "découpez-le en plusieurs fiches",
             )
         ]
     if b"\x00" in data[:8192]:
         return None, [
-            _problem(rel, 1, "binary file, not Markdown text", "save it as a UTF-8 .md text file")
+            problem(
+                rel,
+                1,
+                "fichier binaire, pas un texte Markdown",
+                "enregistrez-le comme fichier texte .md en UTF-8",
+            )
         ]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         return None, [
-            _problem(rel, line, "not valid UTF-8 text", "re-save the file with UTF-8 encoding")
+            problem(
+                rel,
+                line,
+                "texte qui n'est pas en UTF-8 (accents mal enregistrés)",
+                "réenregistrez le fichier en UTF-8",
+            )
         ]
     return text.removeprefix("\ufeff").replace("\r\n", "\n"), []
 
 
 def parse(text: str, rel: str, audience: str, fiche_id: str) -> tuple[Fiche | None, list[Problem]]:
-    """Parse a decoded fiche. Returns the fiche (None if unusable) and its own problems."""
-    problems: list[Problem] = []
+    """Parse a decoded fiche. Returns the fiche (None if unusable) and its own problems.
+
+    A draft (`status: draft`) is parsed like any fiche; keeping it from being served is the
+    folder scan's job (`check.scan`)."""
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
         return None, [
-            _problem(rel, 1, "no front matter", "start the file with a `---` line, then the fields")
+            problem(
+                rel,
+                1,
+                "pas d'en-tête (front matter)",
+                "commencez le fichier par une ligne `---`, puis les champs",
+            )
         ]
     end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
     if end is None:
         return None, [
-            _problem(rel, 1, "front matter is not closed", "add a `---` line after the fields")
+            problem(rel, 1, "l'en-tête n'est pas fermé", "ajoutez une ligne `---` après les champs")
         ]
     front_lines = lines[1:end]
     try:
@@ -197,84 +153,38 @@ def parse(text: str, rel: str, audience: str, fiche_id: str) -> tuple[Fiche | No
     except yaml.YAMLError as exc:
         line, what = _yaml_problem(exc, len(front_lines))
         return None, [
-            _problem(
+            problem(
                 rel,
                 line,
-                f"malformed YAML in front matter ({what})",
-                "check the indentation and quote values containing ':' or '#'",
+                f"en-tête YAML mal formé ({what})",
+                "vérifiez l'indentation et mettez entre guillemets les valeurs"
+                " qui contiennent « : » ou « # »",
             )
         ]
     if not isinstance(raw, dict):
         return None, [
-            _problem(rel, 2, "front matter is not a list of `key: value` fields", "see HINTS")
+            problem(
+                rel,
+                2,
+                "l'en-tête n'est pas une liste de champs `clé: valeur`",
+                "écrivez un champ par ligne, par exemple `title: Titre de la fiche`",
+            )
         ]
-    try:
-        meta = FrontMatter.model_validate(raw)
-    except ValidationError as exc:
-        for err in exc.errors():
-            key = str(err["loc"][0]) if err["loc"] else "?"
-            hint = HINTS.get(key, "fix this field")
-            if err["type"] == "missing":
-                problems.append(_problem(rel, end + 1, f"missing field `{key}`", hint))
-            elif key in ("updated", "review_by"):
-                problems.append(
-                    _problem(
-                        rel,
-                        _key_line(front_lines, key),
-                        f"bad date in `{key}`",
-                        "write the date as YYYY-MM-DD, e.g. 2026-10-15",
-                    )
-                )
-            elif raw.get(key) in (None, "", []) or "empty" in str(err.get("msg", "")):
-                problems.append(
-                    _problem(rel, _key_line(front_lines, key), f"empty field `{key}`", hint)
-                )
-            else:
-                problems.append(
-                    _problem(
-                        rel,
-                        _key_line(front_lines, key),
-                        f"invalid field `{key}` ({err['msg']})",
-                        hint,
-                    )
-                )
+    meta, problems = validate(raw, front_lines, rel)
+    if meta is None:
         return None, problems
 
     body_line = end + 2
     body = "\n".join(lines[end + 1 :])
     if not body.strip():
         return None, [
-            _problem(
+            problem(
                 rel,
                 min(body_line, len(lines)),
-                "empty body",
-                "write the fiche text below the front matter",
+                "fiche sans texte",
+                "écrivez le texte de la fiche sous l'en-tête",
             )
         ]
-    if not meta.tags:
-        problems.append(
-            _problem(rel, _key_line(front_lines, "tags"), "no tags", HINTS["tags"], warning=True)
-        )
-    for key in sorted(set(raw) - set(FrontMatter.model_fields)):
-        problems.append(
-            _problem(
-                rel,
-                _key_line(front_lines, key),
-                f"unknown field `{key}` is ignored",
-                "check its spelling or remove it",
-                warning=True,
-            )
-        )
-    if meta.review_by and meta.review_by < meta.updated:
-        problems.append(
-            _problem(
-                rel,
-                _key_line(front_lines, "review_by"),
-                "`review_by` is before `updated`",
-                "set the next review date after the check date",
-                warning=True,
-            )
-        )
     fiche = Fiche(
         id=fiche_id,
         audience=audience,
@@ -282,10 +192,71 @@ def parse(text: str, rel: str, audience: str, fiche_id: str) -> tuple[Fiche | No
         meta=meta,
         body=body,
         body_line=body_line,
-        field_lines={key: _key_line(front_lines, key) for key in ("title", "source_url")},
+        field_lines={
+            key: key_line(front_lines, key)
+            for key in ("title", "source_url", "sources", "review_by")
+        },
     )
     fiche.links = _links(body, body_line)
+    problems += _source_marks(fiche)
     return fiche, problems
+
+
+def parse_fiche_text(text: str, path: str) -> tuple[Fiche | None, list[Problem]]:
+    """A fiche from its text alone, whatever its `status` (drafts included): for previews.
+
+    `path` is where the file is or would be in the knowledge folder, e.g.
+    "public/carte-grise.md": its folder is the audience and its stem the fiche id. Returns
+    the fiche (None if unusable) and every problem `kb check` would report for this file
+    alone (links to other fiches are not checked here)."""
+    rel = path.replace("\\", "/").lstrip("/")
+    parts = rel.split("/")
+    audience = parts[0] if len(parts) == 2 else "public"
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n")
+    fiche, problems = parse(text, rel, audience, Path(rel).stem)
+    if fiche is not None:
+        problems += personal_data(fiche) + foreign_links(fiche)
+    return fiche, problems
+
+
+def has_yearly_amounts(fiche: Fiche) -> bool:
+    """Whether the fiche holds amounts revalued every year: as its `yearly_amounts` says, or
+    else if its text has an amount in euros."""
+    declared = fiche.meta.yearly_amounts
+    return bool(_AMOUNT.search(fiche.body)) if declared is None else declared
+
+
+def _marked_sources(line: str) -> list[int] | None:
+    """The source numbers a `<!-- source: n -->` line names ([] if malformed), or None."""
+    match = _SOURCE_MARK.match(line)
+    if match is None:
+        return None
+    numbers = [n.strip() for n in re.split(r"[,;\s]+", match.group(1)) if n.strip()]
+    if not numbers or not all(n.isdigit() for n in numbers):
+        return []
+    return [int(n) for n in numbers]
+
+
+def _source_marks(fiche: Fiche) -> list[Problem]:
+    """An error for each `<!-- source: n -->` line naming no listed source (the section then
+    cites every source, as an unmarked one)."""
+    found = []
+    count = len(fiche.meta.sources)
+    for i, line in enumerate(fiche.body.split("\n")):
+        numbers = _marked_sources(line)
+        if numbers is None:
+            continue
+        if not numbers or any(not 1 <= n <= count for n in numbers):
+            found.append(
+                problem(
+                    fiche.path,
+                    fiche.body_line + i,
+                    f"marque de source invalide : la fiche a {count} source(s)",
+                    f"écrivez `<!-- source: N -->` avec N entre 1 et {count},"
+                    " dans l'ordre de la liste `sources`",
+                )
+            )
+    return found
 
 
 _LINK = re.compile(r"(?<!!)\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
@@ -316,23 +287,31 @@ def _digest(*parts: str) -> str:
 
 
 def chunk(fiche: Fiche) -> list[Chunk]:
-    """Split the body on `##` headings (outside code fences), keeping heading path and anchor."""
-    sections: list[tuple[str, list[str]]] = [("", [])]
+    """Split the body on `##` headings (outside code fences), keeping heading path and anchor.
+
+    Each section carries the sources it comes from: those its `<!-- source: n -->` line
+    names, or every source of the fiche."""
+    sections: list[tuple[str, list[str], list[int]]] = [("", [], [])]
     in_fence = False
+    count = len(fiche.meta.sources)
     for line in fiche.body.split("\n"):
         if _FENCE.match(line):
             in_fence = not in_fence
         heading = None if in_fence else _H2.match(line)
+        numbers = None if in_fence else _marked_sources(line)
         if heading:
-            sections.append((heading.group(1).strip(), []))
+            sections.append((heading.group(1).strip(), [], []))
+        elif numbers is not None:
+            sections[-1][2].extend(n for n in numbers if 1 <= n <= count)
         else:
             sections[-1][1].append(line)
 
     meta = fiche.meta
     tags = ", ".join(meta.tags)
+    every = [SourceLink(url=s.url, title=s.title) for s in meta.sources]
     chunks: list[Chunk] = []
     used: dict[str, int] = {}
-    for name, body_lines in sections:
+    for name, body_lines, numbers in sections:
         text = "\n".join(body_lines).strip()
         if not text:
             continue
@@ -344,6 +323,7 @@ def chunk(fiche: Fiche) -> list[Chunk]:
             used[anchor] = 0
         heading = f"{meta.title} > {name}" if name else meta.title
         base_id = f"{fiche.key}#{anchor or 'intro'}"
+        links = [every[n - 1] for n in dict.fromkeys(numbers)] or every
         parts = _split_long(text)
         for n, part in enumerate(parts):
             chunks.append(
@@ -356,7 +336,8 @@ def chunk(fiche: Fiche) -> list[Chunk]:
                     tags=tags,
                     heading=heading,
                     anchor=anchor,
-                    url=meta.source_url,
+                    url=links[0].url,
+                    sources=links,
                     path=fiche.path,
                     text=part,
                 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -22,6 +24,14 @@ class Problem(BaseModel):
         return f"{self.path}:{self.line}: {self.message} — {self.hint}"
 
 
+class SourceLink(BaseModel):
+    """An official page a section comes from; `title` may be "" (a fiche's single
+    `source_url`): the fiche's title then labels the link."""
+
+    url: str
+    title: str = ""
+
+
 class Hit(BaseModel):
     """One retrieved section of a fiche."""
 
@@ -30,9 +40,19 @@ class Hit(BaseModel):
     audience: str
     heading: str  # "Fiche title > Section"
     anchor: str  # slug of the section, "" for the introduction
-    url: str  # the fiche's official source page
+    url: str  # the section's first official source page
     text: str
     score: float  # 0..1, higher is better
+    sources: list[SourceLink] = Field(default_factory=list)  # every page the section is from
+
+    @property
+    def urls(self) -> list[str]:
+        return [s.url for s in self.sources] or [self.url]
+
+
+def source_urls(hits: Iterable[Hit]) -> set[str]:
+    """Every official page the hits come from: the links an answer may contain."""
+    return {url for hit in hits for url in hit.urls}
 
 
 class Source(BaseModel):
@@ -45,11 +65,12 @@ class Source(BaseModel):
     anchor: str = ""
     url: str
     audience: str = "public"
+    links: list[SourceLink] = Field(default_factory=list)  # every page the section is from
 
     @classmethod
     def of(cls, hit: Hit, n: int) -> Source:
         shown = hit.model_dump(include={"title", "heading", "anchor", "url", "audience"})
-        return cls(n=n, id=hit.fiche_id, **shown)
+        return cls(n=n, id=hit.fiche_id, links=list(hit.sources), **shown)
 
 
 class SyncReport(BaseModel):
@@ -80,8 +101,9 @@ class Chunk(BaseModel):
     tags: str  # comma-separated, Chroma metadata must be scalar
     heading: str
     anchor: str
-    url: str
+    url: str  # the first of `sources`
     path: str  # relative to the knowledge folder, e.g. "public/passeport.md"
+    sources: list[SourceLink] = Field(default_factory=list)
     text: str  # the section as written, shown and cited
     text_hash: str = ""  # hash of `index_text`: same hash -> same embedding
     hash: str = ""  # hash of everything stored: same hash -> nothing to write
@@ -106,13 +128,23 @@ class Chunk(BaseModel):
             "anchor": self.anchor,
             "url": self.url,
             "path": self.path,
+            # Chroma metadata values are scalars: the list is stored as JSON.
+            "sources": json.dumps([s.model_dump() for s in self.sources], ensure_ascii=False),
             "text_hash": self.text_hash,
             "hash": self.hash,
         }
 
     @classmethod
     def from_store(cls, chunk_id: str, document: str, meta: dict) -> Chunk:
-        return cls(id=chunk_id, text=document, **{k: str(meta.get(k, "")) for k in _META_KEYS})
+        fields = {k: str(meta.get(k, "")) for k in _META_KEYS}
+        try:
+            stored = json.loads(str(meta.get("sources") or "[]"))
+            sources = [SourceLink.model_validate(s) for s in stored]
+        except ValueError:
+            sources = []
+        # Stored before sections carried their sources: the one page they had.
+        sources = sources or [SourceLink(url=fields["url"])]
+        return cls(id=chunk_id, text=document, sources=sources, **fields)
 
 
 _META_KEYS = (

@@ -10,6 +10,7 @@ from chatbot.display import CITATION, Checked, check_answer
 from chatbot.flows.state import TurnContext, TurnState
 from chatbot.flows.status import Status
 from chatbot.flows.steps.excerpts import excerpts_update
+from chatbot.knowledge.models import source_urls
 from chatbot.logs import get_logger
 from chatbot.replies import reply
 
@@ -21,7 +22,7 @@ __all__ = ["CITATION", "Checked", "check", "check_answer"]
 def check(state: TurnState, runtime: Runtime[TurnContext]) -> TurnState:
     ctx = runtime.context
     hits = state["hits"]
-    checked = check_answer(state.get("answer", ""), len(hits), {h.url for h in hits}, ctx.canary)
+    checked = check_answer(state.get("answer", ""), len(hits), source_urls(hits), ctx.canary)
     if checked.canary_leak:
         log.warning("check_canary_leak", turn_id=ctx.turn_id)
         return {
