@@ -33,6 +33,7 @@ COMMAND_MODULES = [
     "chatbot.flows.commands",
     "chatbot.store.commands",
     "chatbot.web.users_cli",
+    "chatbot.api.keys_cli",
     "chatbot.fake_albert.commands",
 ]
 
