@@ -63,7 +63,7 @@ _SSE_DOC = (
         "kept by the server. " + _SSE_DOC
     ),
     responses={
-        200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}},
+        200: {"content": {"text/event-stream": {}}},  # completed in routes._openapi
         **ERROR_RESPONSES,
         403: {"model": ErrorBody, "description": "this key's role may not use the assistant"},
         404: {"model": ErrorBody, "description": "unknown assistant or conversation"},

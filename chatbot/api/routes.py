@@ -23,7 +23,7 @@ from chatbot.api.chat import router as chat_router
 from chatbot.api.errors import ERROR_RESPONSES, error_response, install_error_handlers
 from chatbot.api.keys import ApiKey, KeyStore
 from chatbot.api.limits import shared_limiter
-from chatbot.api.schemas import ModelCard, ModelList
+from chatbot.api.schemas import ChatChunk, ModelCard, ModelList
 from chatbot.services import Services
 
 API_PREFIX = "/v1"
@@ -122,6 +122,7 @@ def build_api(state: ApiState) -> FastAPI:
         redoc_url=None,
     )
     api.state.guichet = state
+    api.openapi = lambda: _openapi(api)  # type: ignore[method-assign]
     install_error_handlers(api)
     api.add_middleware(BodyCheck)
     api.include_router(models_router)
@@ -129,6 +130,50 @@ def build_api(state: ApiState) -> FastAPI:
     # Agents' documents (POST /v1/files) plug in here: api.include_router(files_router),
     # its routes taking ``key: ApiKey = Depends(chatbot.api.access.authenticate)``.
     return api
+
+
+def _openapi(api: FastAPI) -> dict[str, Any]:
+    """FastAPI's schema, plus the streamed chunk: each SSE event of a streamed answer carries
+    a ``ChatChunk``."""
+    if api.openapi_schema:
+        return api.openapi_schema
+    from fastapi.openapi.utils import get_openapi
+
+    document = get_openapi(
+        title=api.title,
+        version=api.version,
+        summary=api.summary,
+        description=api.description,
+        routes=api.routes,
+    )
+    chunk = ChatChunk.model_json_schema(ref_template="#/components/schemas/{model}")
+    components = document.setdefault("components", {}).setdefault("schemas", {})
+    for name, definition in chunk.pop("$defs", {}).items():
+        components.setdefault(name, definition)
+    components["ChatChunk"] = chunk
+    stream = document["paths"]["/chat/completions"]["post"]["responses"]["200"]["content"]
+    # Before OpenAPI 3.2, the ``schema`` of an event stream describes one event.
+    stream["text/event-stream"] = {
+        "schema": {
+            "type": "object",
+            "required": ["data"],
+            "properties": {
+                "data": {
+                    "description": "a ChatChunk as JSON; the last event is `[DONE]`",
+                    "anyOf": [
+                        {"const": "[DONE]"},
+                        {
+                            "type": "string",
+                            "contentMediaType": "application/json",
+                            "contentSchema": {"$ref": "#/components/schemas/ChatChunk"},
+                        },
+                    ],
+                }
+            },
+        }
+    }
+    api.openapi_schema = document
+    return document
 
 
 def install_api(

@@ -44,8 +44,17 @@ class ChatRequest(BaseModel):
 
     model_config = ConfigDict(extra="allow")  # temperature, max_tokens ...: the flow decides
 
-    model: str = Field(min_length=1, max_length=64, description="the assistant (flow) name")
-    messages: list[ChatMessage] = Field(min_length=1, max_length=MAX_MESSAGES)
+    model: str = Field(
+        min_length=1,
+        max_length=64,
+        description="the assistant (flow) name, from GET /v1/models",
+        examples=["citizen"],
+    )
+    messages: list[ChatMessage] = Field(
+        min_length=1,
+        max_length=MAX_MESSAGES,
+        examples=[[{"role": "user", "content": "Comment refaire ma carte d'identité ?"}]],
+    )
     stream: bool = False
     conversation_id: str | None = Field(
         None,
