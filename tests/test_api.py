@@ -222,3 +222,22 @@ def test_another_key_cannot_continue_someone_elses_conversation(app_server, doub
             extra_body={"conversation_id": invented},
         )
     assert unknown.value.body == refused.value.body, "unknown and not yours look the same"
+
+
+def test_a_backend_failure_mid_stream_withdraws_the_text_and_ends_in_excerpts(
+    app_server, citizen_key, double
+) -> None:
+    """What was streamed before the backend failed is withdrawn (``reset``); the answer
+    becomes the cited excerpts of the fiches, with its named status: never a 5xx."""
+    api = client(app_server, citizen_key)
+    double.inject("stream_error", after=3, path="/v1/chat/completions")
+    text, chunks = stream_answer(api, "Comment faire une procuration pour voter ?")
+    streamed_before = [
+        c.choices[0].delta.content for c in chunks if c.choices and c.choices[0].delta.content
+    ]
+    assert any(extra(c, "reset") for c in chunks), "the partial answer was withdrawn"
+    assert streamed_before, "text had been streamed before the failure"
+    last = chunks[-1]
+    assert extra(last, "status") == "answered_excerpts"
+    assert text and extra(last, "sources")
+    assert text == text.strip() and "[1]" in text

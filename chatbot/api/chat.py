@@ -97,9 +97,13 @@ async def chat_completions(
             headers=headers,
         )
     result: TurnResult | None = None
-    async for event in events:
-        if isinstance(event, TurnResult):
-            result = event
+    try:
+        async for event in events:
+            if isinstance(event, TurnResult):
+                result = event
+    except Exception as exc:  # an answer in OpenAI's shape, no exception text anywhere
+        log.error("api_turn_crashed", error=type(exc).__name__)
+        raise ApiError(500, errors.INTERNAL, "internal_error") from None
     if result is None or result.status == Status.storage_error:
         message = result.answer if result else errors.INTERNAL
         raise ApiError(503, message, "storage_unavailable")

@@ -114,11 +114,15 @@ def _safe(uri: str) -> str:
 def shared_limiter(storage_uri: str | None = None) -> Limiter:
     """The process's limiter for ``storage_uri`` (default: ``GUICHET_RATE_LIMIT_STORAGE``):
     one per storage, so every limit shares its connection and its fallback."""
-    if storage_uri is None:
-        from chatbot.web.auth import get_auth_settings
+    return _limiter_for((storage_uri or _configured_storage()).strip())
 
-        storage_uri = get_auth_settings().rate_limit_storage
-    return _limiter_for(storage_uri.strip())
+
+@lru_cache(maxsize=1)
+def _configured_storage() -> str:
+    # Read once: a chat message must not re-read the environment and .env.
+    from chatbot.web.auth import get_auth_settings
+
+    return get_auth_settings().rate_limit_storage
 
 
 @lru_cache(maxsize=4)
