@@ -18,7 +18,7 @@ QUESTION = "Comment refaire ma carte d'identité ?"
 NAME, PHONE = "Jean Dupont", "06 12 34 56 78"
 
 
-def keys_command(server, *args: str) -> subprocess.CompletedProcess:
+def keys_command(server, *args: str, group: str = "keys") -> subprocess.CompletedProcess:
     """``chatbot keys ...`` on the running server's database, as an operator runs it."""
     env = {
         **os.environ,
@@ -26,7 +26,7 @@ def keys_command(server, *args: str) -> subprocess.CompletedProcess:
         "GUICHET_LOG_FORMAT": "json",
     }
     return subprocess.run(
-        [sys.executable, "-m", "chatbot.cli", "keys", *args],
+        [sys.executable, "-m", "chatbot.cli", group, *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -241,3 +241,19 @@ def test_a_backend_failure_mid_stream_withdraws_the_text_and_ends_in_excerpts(
     assert extra(last, "status") == "answered_excerpts"
     assert text and extra(last, "sources")
     assert text == text.strip() and "[1]" in text
+
+
+def test_erasing_a_keys_data_ends_its_conversations(app_server) -> None:
+    key = new_key(app_server, name="a-effacer")
+    api = client(app_server, key)
+    first = api.chat.completions.create(
+        model="citizen", messages=[{"role": "user", "content": QUESTION}]
+    )
+    conversation = extra(first, "conversation_id")
+    keys_command(app_server, "erase", f"api-key:{key.split('_')[1]}", group="data")
+    with pytest.raises(openai.NotFoundError):
+        api.chat.completions.create(
+            model="citizen",
+            messages=[{"role": "user", "content": "Et ensuite ?"}],
+            extra_body={"conversation_id": conversation},
+        )
