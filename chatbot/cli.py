@@ -34,6 +34,7 @@ COMMAND_MODULES = [
     "chatbot.store.commands",
     "chatbot.web.users_cli",
     "chatbot.api.keys_cli",
+    "chatbot.api.bench",
     "chatbot.fake_albert.commands",
 ]
 
