@@ -104,9 +104,10 @@ async def chat_completions(
     except Exception as exc:  # an answer in OpenAI's shape, no exception text anywhere
         log.error("api_turn_crashed", error=type(exc).__name__)
         raise ApiError(500, errors.INTERNAL, "internal_error") from None
-    if result is None or result.status == Status.storage_error:
-        message = result.answer if result else errors.INTERNAL
-        raise ApiError(503, message, "storage_unavailable")
+    if result is None:  # run_turn always ends with one; never shown as a success
+        raise ApiError(500, errors.INTERNAL, "internal_error")
+    if result.status == Status.storage_error:  # neither answered nor kept: the reply says so
+        raise ApiError(503, result.answer, "storage_unavailable")
     completion = ChatCompletion(
         id=f"chatcmpl-{result.turn_id}",
         created=int(time.time()),
