@@ -12,8 +12,10 @@ from chainlit.config import ChainlitConfigOverrides, UISettings
 from chainlit.config import config as chainlit_config
 from chainlit.server import app as chainlit_server
 from chainlit.types import ChatProfile, InputAudioChunk, Starter
+from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from chatbot.api.routes import install_api
 from chatbot.backend import BackendError
 from chatbot.backend.audio import pcm16_to_wav
 from chatbot.flows.schema import Flow
@@ -36,6 +38,7 @@ from chatbot.threads import (
 from chatbot.turn import Caller, Token, TurnResult
 from chatbot.web import auth
 from chatbot.web.assets import install_offline_html
+from chatbot.web.flood import widget_token_refusal
 from chatbot.web.proconnect import register_proconnect
 from chatbot.web.shield import install_shield
 
@@ -54,6 +57,8 @@ NO_FLOW = "Aucun assistant n'est disponible pour votre profil. Contactez votre a
 chainlit_config.project.allow_origins[:] = settings.allowed_origins
 install_offline_html(chainlit_server)  # no font or script fetched from another host
 install_file_route(chainlit_server, settings)  # elements of agents' threads, owner only
+# The OpenAI-compatible API at /v1, for other systems (keys: `chatbot keys`).
+install_api(chainlit_server, settings, lambda: _services)
 # Origin of the socket, revoked sessions, login rate limit, switched-off features, sizes,
 # Secure cookies, access logs without paths: chatbot/web/shield.py (docs/threat-model.md).
 install_shield(chainlit_server, settings)
@@ -71,8 +76,10 @@ if settings.instance != "public":
         auth.install_agent_entry(chainlit_server)
 
         @chainlit_server.post("/widget/token")
-        async def widget_token() -> JSONResponse:
+        async def widget_token(request: Request) -> JSONResponse:
             """An anonymous citizen's token for the Copilot widget (it cannot log in)."""
+            if refusal := await widget_token_refusal(request.scope):  # per address
+                return refusal
             return JSONResponse({"token": auth.citizen_access_token()})
 
 
@@ -115,10 +122,7 @@ async def shutdown() -> None:
 
 def _visible_flows(role: str) -> list[Flow]:
     assert _services is not None, "startup did not run"
-    flows = _services.flows_for(role)
-    if settings.instance == "public":
-        flows = [f for f in flows if Role.citizen in f.roles]
-    return flows
+    return _services.offered_flows(role)
 
 
 @cl.set_chat_profiles

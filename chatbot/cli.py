@@ -33,6 +33,8 @@ COMMAND_MODULES = [
     "chatbot.flows.commands",
     "chatbot.store.commands",
     "chatbot.web.users_cli",
+    "chatbot.api.keys_cli",
+    "chatbot.api.bench",
     "chatbot.fake_albert.commands",
 ]
 

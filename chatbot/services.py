@@ -16,6 +16,7 @@ from chatbot.flows.schema import Flow, FlowProblem, load_flows
 from chatbot.knowledge import KnowledgeBase
 from chatbot.logs import get_logger
 from chatbot.privacy import Pseudonymiser, get_analyzer
+from chatbot.roles import Role
 from chatbot.settings import Settings
 from chatbot.store.memory import MemoryRegistry
 
@@ -107,6 +108,14 @@ class Services:
 
     def flows_for(self, role: str | None) -> list[Flow]:
         return [flow for flow in self.flows.values() if flow.allows(role)]
+
+    def offered_flows(self, role: str | None) -> list[Flow]:
+        """The flows a caller of this role is offered, in the chat (profiles) and the API
+        (models): on a ``public`` instance, only flows made for citizens."""
+        flows = self.flows_for(role)
+        if self.settings.instance == "public":
+            flows = [f for f in flows if Role.citizen in f.roles]
+        return flows
 
     async def _sweep_forever(self, every_s: float = SWEEP_EVERY_S) -> None:
         """Delete citizens' memories left behind (see ``chatbot.store.memory``)."""

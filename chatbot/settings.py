@@ -77,6 +77,11 @@ class Settings(BaseSettings):
     instance: Literal["all", "public", "internal"] = "all"
     users_file: Path | None = None  # default: users.json in the data folder
 
+    # Rate limits (``limits`` notation), counted in GUICHET_RATE_LIMIT_STORAGE (chatbot.api.limits).
+    api_rate_per_key: str = "60/minute"  # requests of one API key
+    chat_rate_per_ip: str = "30/minute"  # chat messages of anonymous citizens, per address
+    widget_rate_per_ip: str = "30/minute"  # widget tokens, per address
+
     # Privacy: extra terms that must never be masked (comma-separated in the environment).
     privacy_allow_list: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
@@ -94,6 +99,17 @@ class Settings(BaseSettings):
                 raise ValueError(
                     f"{value!r} is not an http(s) URL, e.g. https://albert.api.etalab.gouv.fr/v1"
                 )
+        return value
+
+    @field_validator("api_rate_per_key", "chat_rate_per_ip", "widget_rate_per_ip")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a rate such as 30/minute") from None
         return value
 
     @field_validator("postgres_url")

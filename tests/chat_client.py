@@ -48,9 +48,10 @@ class Chat:
         thread_id: str | None = None,
         cookie: str | None = None,
         profile: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Chat:
         chat = cls(url, thread_id, cookie)
-        headers = {"Origin": url}
+        headers = {"Origin": url, **(headers or {})}
         if cookie:
             headers["Cookie"] = cookie
         await chat.sio.connect(

@@ -509,6 +509,7 @@ def test_password_guessing_is_rate_limited_by_username_and_by_address(server) ->
     assert statuses.count(429) >= 30, statuses
     limited = response.json()["detail"]
     assert "Trop de tentatives" in limited
+    assert 1 <= int(response.headers["Retry-After"]) <= 60
     # Spraying other usernames from the same address is stopped too.
     sprayed = httpx.post(server.url + "/login", data={"username": "x.autre", "password": "p" * 12})
     assert sprayed.status_code == 429

@@ -171,14 +171,15 @@ class MemoryRegistry:
                 {"key": key, "kind": kind, "user": user, "thread": thread_id, "now": now},
             )
 
-    async def find(self, user: str, thread_id: str) -> str | None:
-        """The memory of this user's thread, if they have one."""
+    async def find(self, user: str, thread_id: str, *, kind: str = AGENT) -> str | None:
+        """The memory of this user's thread, if they have one (API conversations of a
+        citizen key are ``CITIZEN`` memories: swept like a visit's)."""
         async with self.engine.connect() as conn:
             row = (
                 await conn.execute(
                     select(memory.c.key)
                     .where(
-                        (memory.c.kind == AGENT)
+                        (memory.c.kind == kind)
                         & (memory.c.userIdentifier == user)
                         & (memory.c.threadId == thread_id)
                     )

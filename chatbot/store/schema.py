@@ -149,8 +149,23 @@ memory = Table(
     Index("ix_guichet_memory_kind_lastAt", "kind", "lastAt"),
 )
 
+# API keys of client systems (``chatbot keys``): the key itself is never stored, only its
+# sha256 (a high-entropy random key needs no slow hash). Every request reads its row, so a
+# revocation made on one instance is refused by all of them at the next request.
+api_keys = Table(
+    "guichet_api_keys",
+    metadata_obj,
+    Column("id", Text, primary_key=True),  # public part of the key, shown by ``keys list``
+    Column("name", Text, nullable=False),  # the client system, for the operator
+    Column("role", Text, nullable=False),  # the role its callers act as (chatbot.roles)
+    Column("digest", Text, nullable=False),  # sha256 hex of the whole key
+    Column("createdAt", Text, nullable=False),
+    Column("revokedAt", Text),  # set by ``keys revoke``; a revoked key is refused
+)
+
 TABLES = {
-    table.name: table for table in (users, threads, steps, elements, feedbacks, signals, memory)
+    table.name: table
+    for table in (users, threads, steps, elements, feedbacks, signals, memory, api_keys)
 }
 
 

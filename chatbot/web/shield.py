@@ -39,8 +39,10 @@ from starlette.datastructures import Headers
 from starlette.requests import cookie_parser
 from starlette.responses import JSONResponse
 
+from chatbot.api.limits import Verdict, client_ip
 from chatbot.logs import get_logger
 from chatbot.web.access_log import install_log_scrubbing
+from chatbot.web.flood import too_many_messages
 from chatbot.web.sessions import Requester, RevocationStore, password_session_problem, requester
 
 log = get_logger("guichet.shield")
@@ -85,23 +87,24 @@ def allowed_origins(public_url: str, extra: Iterable[str]) -> frozenset[str]:
 
 
 class LoginLimiter:
-    """Password attempts per IP and per username, counted before the (slow) check runs."""
+    """Password attempts per IP and per username, counted before the (slow) check runs, in
+    the process's shared limiter (``chatbot.api.limits``)."""
 
     def __init__(self, per_ip: str, per_user: str, storage_uri: str = "memory://") -> None:
-        from limits import parse
-        from limits.storage import storage_from_string
-        from limits.strategies import MovingWindowRateLimiter
+        from chatbot.api.limits import shared_limiter
 
-        self.limiter = MovingWindowRateLimiter(storage_from_string(storage_uri))
-        self.per_ip = parse(per_ip)
-        self.per_user = parse(per_user)
+        self.limiter = shared_limiter(storage_uri)
+        self.per_ip = per_ip
+        self.per_user = per_user
 
-    def allow(self, ip: str, username: str) -> bool:
+    async def allow(self, ip: str, username: str) -> Verdict:
         # Both are hit: a spray over many names from one address, and a slow guess at one
         # name from many addresses, are each stopped.
-        ip_ok = self.limiter.hit(self.per_ip, "login-ip", ip)
-        user_ok = self.limiter.hit(self.per_user, "login-user", username.strip().casefold())
-        return ip_ok and user_ok
+        by_ip = await self.limiter.hit(self.per_ip, "login-ip", ip)
+        by_user = await self.limiter.hit(self.per_user, "login-user", username.strip().casefold())
+        if by_ip.allowed and by_user.allowed:
+            return by_ip
+        return Verdict(False, max(by_ip.retry_after, by_user.retry_after))
 
 
 class Shield:
@@ -164,7 +167,9 @@ class Shield:
             # Before the handshake is accepted, a close is answered with HTTP 403.
             await send({"type": "websocket.close", "code": 1008, "reason": ""})
             return
-        response = JSONResponse({"detail": detail}, status_code=status)
+        retry = extra.get("retry_after")
+        headers = {"Retry-After": str(retry)} if retry else None
+        response = JSONResponse({"detail": detail}, status_code=status, headers=headers)
         if extra.get("clear_cookie"):
             from chainlit.auth.cookie import _auth_cookie_name
 
@@ -310,10 +315,12 @@ class Shield:
                 await self._refuse(scope, receive, send, 413, BODY_TOO_LARGE)
                 return
             username = await _form_username(scope, self._replay(body, receive))
-            ip = (scope.get("client") or ("unknown", 0))[0]
-            if not self.limiter.allow(ip, username):
+            verdict = await self.limiter.allow(client_ip(scope), username)
+            if not verdict.allowed:
                 log.warning("login_rate_limited")
-                await self._refuse(scope, receive, send, 429, TOO_MANY_LOGINS)
+                await self._refuse(
+                    scope, receive, send, 429, TOO_MANY_LOGINS, retry_after=verdict.retry_after
+                )
                 return
             receive = self._replay(body, receive)
         elif method == "PUT" and rel in ("/feedback", "/project/thread"):
@@ -437,6 +444,9 @@ def install_socket_guards() -> None:
             reason = "too_long" if problem == TOO_LONG else "malformed"
             log.info("socket_message_refused", reason=reason)
             await tell(sid, problem)
+            return
+        if refusal := await too_many_messages(sid):  # per address (citizens), per login
+            await tell(sid, refusal)
             return
         await chainlit_socket.message(sid, payload)
 
