@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse
 
 from chatbot.backend import BackendError
 from chatbot.backend.audio import pcm16_to_wav
+from chatbot.editors.web import install_editors
 from chatbot.flows.schema import Flow
 from chatbot.logs import configure_logging, get_logger
 from chatbot.present import as_markdown
@@ -54,6 +55,8 @@ NO_FLOW = "Aucun assistant n'est disponible pour votre profil. Contactez votre a
 chainlit_config.project.allow_origins[:] = settings.allowed_origins
 install_offline_html(chainlit_server)  # no font or script fetched from another host
 install_file_route(chainlit_server, settings)  # elements of agents' threads, owner only
+# The editors' space (/editeurs): editors and admins only, decided from the signed session.
+install_editors(chainlit_server, settings, lambda: _services)
 # Origin of the socket, revoked sessions, login rate limit, switched-off features, sizes,
 # Secure cookies, access logs without paths: chatbot/web/shield.py (docs/threat-model.md).
 install_shield(chainlit_server, settings)
@@ -218,6 +221,8 @@ async def on_message(message: cl.Message) -> None:
             "status": result.status.value,
             "flow": result.flow,
             "turn_id": result.turn_id,
+            # The fiches the answer cites (ids only): the editors' "most cited" report.
+            "sources": list(dict.fromkeys(source.id for source in result.sources)),
         }
         if flow.show_internals and result.sources:
             await _show_retrieval(result)

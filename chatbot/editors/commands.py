@@ -103,8 +103,16 @@ def cmd_eval_groups(args: argparse.Namespace) -> int:
 
 def cmd_gaps(args: argparse.Namespace) -> int:
     from chatbot.editors.report import gaps_report, print_gaps
+    from chatbot.knowledge.commands import open_kb
 
-    report = asyncio.run(gaps_report(_settings(), days=args.days))
+    settings = _settings()
+
+    async def run() -> Any:
+        async with open_kb(settings) as kb:
+            await kb.sync()
+            return await gaps_report(settings, days=args.days, kb=kb)
+
+    report = asyncio.run(run())
     print(report.model_dump_json(indent=2) if args.json else print_gaps(report))
     return 0
 
