@@ -7,6 +7,8 @@ in at ``/agent``). The role always comes from the server-side login, never from 
 
 from __future__ import annotations
 
+import asyncio
+
 import chainlit as cl
 from chainlit.config import ChainlitConfigOverrides, UISettings
 from chainlit.config import config as chainlit_config
@@ -16,6 +18,7 @@ from starlette.responses import JSONResponse
 
 from chatbot.backend import BackendError
 from chatbot.backend.audio import pcm16_to_wav
+from chatbot.editors.groups import preload as preload_grouping
 from chatbot.editors.web import install_editors
 from chatbot.flows.schema import Flow
 from chatbot.logs import configure_logging, get_logger
@@ -43,6 +46,7 @@ from chatbot.web.shield import install_shield
 log = get_logger("guichet.app")
 settings = get_settings()
 _services: Services | None = None
+_background: set[asyncio.Task] = set()  # kept referenced until done
 
 CRASH = (
     "Désolé, une erreur inattendue nous empêche de répondre à ce message. "
@@ -108,6 +112,11 @@ async def startup() -> None:
     await create_schema(database_url(settings))
     _services = await Services.start(settings, watch=True, verify=False, sweep=True)
     _enable_audio(_services)
+    # The editors' grouping needs scikit-learn, SciPy and the word vectors: seconds to load,
+    # done now in the background rather than at the first editor's visit.
+    task = asyncio.create_task(asyncio.to_thread(preload_grouping))
+    _background.add(task)
+    task.add_done_callback(_background.discard)
 
 
 @cl.on_app_shutdown

@@ -15,6 +15,7 @@ clustered (the most frequent); the rarer ones join their nearest group, or stand
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import re
 from collections import Counter, defaultdict
@@ -36,7 +37,7 @@ from chatbot.privacy.topic import topic_of
 OFFLINE_THRESHOLD = 0.85
 BACKEND_THRESHOLD = 0.55
 LINKAGE = "average"
-MAX_DISTINCT = 1500  # distinct topics clustered; the average-linkage matrix is n^2
+MAX_DISTINCT = 1000  # distinct topics clustered; the average-linkage matrix is n^2
 
 
 @dataclass(frozen=True)
@@ -49,11 +50,22 @@ class Item:
     flow: str = ""
 
 
+@lru_cache(maxsize=50_000)
 def topic(question: str) -> str:
     """The subject of a stored question: placeholders and their introducing words removed."""
     return " ".join(topic_of(question or "").split())
 
 
+def preload() -> None:
+    """Load what the offline grouping needs (scikit-learn, SciPy, the word vectors): seconds,
+    once per process; the app does it in the background at start."""
+    import scipy.cluster.hierarchy  # noqa: F401
+    import sklearn.feature_extraction.text  # noqa: F401
+
+    _word_vectors()
+
+
+@lru_cache(maxsize=50_000)
 def _key(text: str) -> str:
     return " ".join(fold(text).split())
 
@@ -131,47 +143,109 @@ _RAW_WORD = re.compile(r"[^\W\d_]{3,}")
 def _sense_vectors(texts: Sequence[str], idf: dict[str, float]) -> np.ndarray:
     """IDF-weighted mean of the word vectors of each text's content words, L2-normalised:
     what TF-IDF misses, paraphrases with other words ("divorcer", "se séparer")."""
-    vocab = _word_vectors()
-    dim = vocab.vectors.shape[1] if vocab.vectors.shape[0] else 1
+    from spacy.strings import get_string_id
+
+    # Read-only lookups by hash: ``vocab[word]`` would add lexemes to a vocabulary the privacy
+    # analyser may be using in another thread.
+    table = _word_vectors().vectors
+    data = np.asarray(table.data)
+    dim = data.shape[1] if data.ndim == 2 and data.shape[0] else 1
     out = np.zeros((len(texts), dim), dtype=np.float32)
+    known: dict[str, tuple[str, np.ndarray] | None] = {}
     for row, text in enumerate(texts):
         for word in _RAW_WORD.findall(text.lower()):
-            stemmed = terms(word)
-            if not stemmed or stemmed[0] in _PROCESS_STEMS:
-                continue
-            lex = vocab[word]
-            if lex.has_vector:
-                weight = HEAD_WEIGHT if stemmed[0] in _HEAD_STEMS else 1.0
-                out[row] += weight * idf.get(stemmed[0], 1.0) * lex.vector
+            if word not in known:
+                stemmed = terms(word)
+                found_row = table.key2row.get(get_string_id(word), -1)
+                useful = stemmed and stemmed[0] not in _PROCESS_STEMS and found_row >= 0
+                known[word] = (stemmed[0], data[found_row]) if useful else None
+            found = known[word]
+            if found is not None:
+                stem_, vector = found
+                weight = HEAD_WEIGHT if stem_ in _HEAD_STEMS else 1.0
+                out[row] += weight * idf.get(stem_, 1.0) * vector
     norms = np.linalg.norm(out, axis=1, keepdims=True)
     return out / np.where(norms == 0, 1, norms)
 
 
-def offline_vectors(texts: Sequence[str]) -> np.ndarray:
+def offline_vectors(texts: Sequence[str]) -> Vectors:
     """TF-IDF of content stems, of their character 3-5-grams (spelling variants) and spaCy's
-    word vectors (paraphrases), weighted and L2-normalised."""
+    word vectors (paraphrases), weighted, L2-normalised rows (a sparse matrix: dense, the
+    n-gram columns would cost seconds at a few thousand questions)."""
+    from scipy.sparse import diags, hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.preprocessing import normalize
 
     if not texts:
-        return np.zeros((0, 1), dtype=np.float32)
+        return Vectors(None, np.zeros((0, 1), dtype=np.float32))
     stems = [" ".join(_content(t)) or _key(t) for t in texts]
-    words = TfidfVectorizer(analyzer=str.split, sublinear_tf=True, norm="l2")
-    word_part = words.fit_transform(stems).toarray()
+    words = TfidfVectorizer(analyzer=str.split, sublinear_tf=True, norm="l2", dtype=np.float32)
+    word_part = words.fit_transform(stems)
     names = words.get_feature_names_out()
     idf = dict(zip(names, words.idf_, strict=True))
-    word_part[:, [i for i, n in enumerate(names) if n in _HEAD_STEMS]] *= HEAD_WEIGHT
-    char_part = (
-        TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, norm="l2")
-        .fit_transform(stems)
-        .toarray()
-    )
-    sense = _sense_vectors(texts, idf)
-    matrix = np.hstack([word_part * WORD_WEIGHT, char_part * NGRAM_WEIGHT, sense * SENSE_WEIGHT])
-    return normalize(matrix).astype(np.float32)
+    scale = np.ones(len(names), dtype=np.float32)
+    scale[[i for i, n in enumerate(names) if n in _HEAD_STEMS]] = HEAD_WEIGHT
+    word_part = word_part.multiply(scale.reshape(1, -1)).tocsr()
+    char_part = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, norm="l2", dtype=np.float32
+    ).fit_transform(stems)
+    sense = _sense_vectors(texts, idf) * SENSE_WEIGHT
+    lexical = hstack([word_part * WORD_WEIGHT, char_part * NGRAM_WEIGHT]).tocsr()
+    # Rows L2-normalised over both parts together, so that a dot product is a cosine.
+    norms = np.sqrt(np.asarray(lexical.multiply(lexical).sum(axis=1)).ravel()
+                    + (sense * sense).sum(axis=1))  # fmt: skip
+    inverse = 1.0 / np.where(norms == 0, 1.0, norms)
+    return Vectors(diags(inverse) @ lexical, sense * inverse[:, None])
 
 
-async def backend_vectors(backend: Any, model: str, texts: Sequence[str]) -> np.ndarray:
+class Vectors:
+    """Rows of a sparse part and a dense part side by side: sparse n-grams stay sparse, and a
+    similarity is one sparse and one small dense product (seconds saved at 1,500 rows)."""
+
+    def __init__(self, sparse: Any, dense: np.ndarray) -> None:
+        self.sparse = sparse
+        self.dense = np.asarray(dense, dtype=np.float32)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.dense.shape[0], self.dense.shape[1] + (
+            self.sparse.shape[1] if self.sparse is not None else 0
+        )
+
+    def __getitem__(self, rows: slice) -> Vectors:
+        return Vectors(self.sparse[rows] if self.sparse is not None else None, self.dense[rows])
+
+    def sims(self, other: Vectors) -> np.ndarray:
+        out = self.dense @ other.dense.T
+        if self.sparse is not None and other.sparse is not None:
+            out = out + _dense(self.sparse @ other.sparse.T)
+        return out
+
+    def centroids(self, labels: Sequence[int]) -> Vectors:
+        from scipy.sparse import csr_matrix
+
+        k = max(labels) + 1
+        onehot = csr_matrix(
+            (np.ones(len(labels), dtype=np.float32), (labels, np.arange(len(labels)))),
+            shape=(k, len(labels)),
+        )
+        dense = onehot @ self.dense
+        sparse = onehot @ self.sparse if self.sparse is not None else None
+        norms = (dense * dense).sum(axis=1)
+        if sparse is not None:
+            norms = norms + np.asarray(sparse.multiply(sparse).sum(axis=1)).ravel()
+        inverse = 1.0 / np.where(norms == 0, 1.0, np.sqrt(norms))
+        from scipy.sparse import diags
+
+        return Vectors(
+            diags(inverse) @ sparse if sparse is not None else None, dense * inverse[:, None]
+        )
+
+
+def _dense(matrix: Any) -> np.ndarray:
+    return matrix.toarray() if hasattr(matrix, "toarray") else np.asarray(matrix)
+
+
+async def backend_vectors(backend: Any, model: str, texts: Sequence[str]) -> Vectors:
     """The backend's embeddings of topics, sent through the privacy gate (``subject``)."""
     from chatbot.privacy import Pseudonymiser
 
@@ -185,16 +259,16 @@ async def backend_vectors(backend: Any, model: str, texts: Sequence[str]) -> np.
         parts.append(np.asarray(result, dtype=np.float32))
     vectors = np.concatenate(parts) if parts else np.zeros((0, 1), dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.where(norms == 0, 1, norms)
+    return Vectors(None, vectors / np.where(norms == 0, 1, norms))
 
 
-def cluster(vectors: np.ndarray, threshold: float) -> list[int]:
+def cluster(vectors: Vectors, threshold: float) -> list[int]:
     """Labels 0..k-1 from average linkage on cosine distance, cut at ``threshold``.
 
     Rows are distinct topics: a phrasing asked many times counts once in the tree (repeats
     are identical, they would only deepen the same branch) and fully in the group's size.
     """
-    n = len(vectors)
+    n = vectors.shape[0]
     if n == 0:
         return []
     if n == 1:
@@ -202,7 +276,7 @@ def cluster(vectors: np.ndarray, threshold: float) -> list[int]:
     from scipy.cluster.hierarchy import fcluster, linkage
     from scipy.spatial.distance import squareform
 
-    sims = np.clip(vectors @ vectors.T, -1.0, 1.0)
+    sims = np.clip(vectors.sims(vectors), -1.0, 1.0)
     distances = 1.0 - sims
     np.fill_diagonal(distances, 0.0)
     distances = np.maximum(distances, 0.0)
@@ -228,33 +302,22 @@ async def group_items(
     threshold: float | None = None,
 ) -> Clusters:
     """Group the items by subject (see the module docstring)."""
-    topics = [topic(i.question) for i in items]
+    topics = await asyncio.to_thread(lambda: [topic(i.question) for i in items])
     counts = Counter(_key(t) for t in topics if t)
     distinct = [k for k, _ in counts.most_common()]
     head, tail = distinct[:MAX_DISTINCT], distinct[MAX_DISTINCT:]
-    sample = {}
+    sample: dict[str, str] = {}
     for t in topics:
         sample.setdefault(_key(t), t)
     texts = [sample[k] for k in head + tail]
     if backend is not None:
-        vectors = await backend_vectors(backend, model, texts)
+        vectors: Any = await backend_vectors(backend, model, texts)
         cut = BACKEND_THRESHOLD if threshold is None else threshold
     else:
-        vectors = offline_vectors(texts)
+        # CPU work off the event loop: conversations go on while an editor's page is built.
+        vectors = await asyncio.to_thread(offline_vectors, texts)
         cut = OFFLINE_THRESHOLD if threshold is None else threshold
-    labels = cluster(vectors[: len(head)], cut)
-    label_of = dict(zip(head, labels, strict=True))
-    if tail:
-        centroids = _centroids(vectors[: len(head)], labels)
-        next_label = max(labels, default=-1) + 1
-        sims = vectors[len(head) :] @ centroids.T if len(centroids) else None
-        for row, key in enumerate(tail):
-            best = int(np.argmax(sims[row])) if sims is not None else -1
-            if sims is not None and 1.0 - float(sims[row, best]) <= cut:
-                label_of[key] = best
-            else:
-                label_of[key] = next_label
-                next_label += 1
+    label_of = await asyncio.to_thread(_labels, vectors, head, tail, cut)
     groups: dict[int, list[int]] = defaultdict(list)
     for index, t in enumerate(topics):
         key = _key(t)
@@ -263,11 +326,20 @@ async def group_items(
     return Clusters(members=members, topics=topics)
 
 
-def _centroids(vectors: np.ndarray, labels: Sequence[int]) -> np.ndarray:
-    if not labels:
-        return np.zeros((0, vectors.shape[1] if vectors.ndim == 2 else 1), dtype=np.float32)
+def _labels(vectors: Vectors, head: list[str], tail: list[str], cut: float) -> dict[str, int]:
+    """Cluster the head; each tail topic joins its nearest group's centroid, or stands alone."""
+    labels = cluster(vectors[: len(head)], cut)
+    label_of = dict(zip(head, labels, strict=True))
+    if not tail:
+        return label_of
     k = max(labels) + 1
-    sums = np.zeros((k, vectors.shape[1]), dtype=np.float32)
-    np.add.at(sums, np.asarray(labels), vectors)
-    norms = np.linalg.norm(sums, axis=1, keepdims=True)
-    return sums / np.where(norms == 0, 1, norms)
+    sims = vectors[len(head) :].sims(vectors[: len(head)].centroids(labels))
+    next_label = k
+    for row, key in enumerate(tail):
+        best = int(np.argmax(sims[row]))
+        if 1.0 - float(sims[row, best]) <= cut:
+            label_of[key] = best
+        else:
+            label_of[key] = next_label
+            next_label += 1
+    return label_of

@@ -13,7 +13,6 @@ ratings themselves.
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -162,22 +161,40 @@ def _bucket(at: str, unit: str) -> str:
 
 # --------------------------------------------------------------------------- gaps
 
-_cache: dict[tuple[Any, ...], tuple[float, GapsReport]] = {}
-CACHE_S = 60.0
+_cache: dict[float, tuple[tuple[Any, ...], GapsReport]] = {}
+
+
+def _today() -> str:
+    return dt.datetime.now(dt.UTC).date().isoformat()
+
+
+async def _signature(settings: Settings, days: float) -> tuple[int, str]:
+    """How many signals the period holds and the newest one's time."""
+    from sqlalchemy import func
+
+    async with open_engine(database_url(settings)) as engine:
+        async with engine.connect() as conn:
+            query = select(func.count(), func.max(signals.c.createdAt)).where(
+                signals.c.createdAt >= cutoff_timestamp(days)
+            )
+            count, newest = (await conn.execute(query)).one()
+    return int(count or 0), str(newest or "")
 
 
 async def gaps_report(
     settings: Settings, days: float = 30, kb: KnowledgeBase | None = None
 ) -> GapsReport:
-    """Unanswered, out-of-scope and badly rated questions of the last ``days``, by subject."""
+    """Unanswered, out-of-scope and badly rated questions of the last ``days``, by subject.
+
+    Remembered while nothing changes (the period's signals, the fiches, the day): a reload
+    costs one COUNT query, not a new grouping of 10,000 questions."""
+    key = (days, await _signature(settings, days), id(kb), _kb_version(kb), _today())
+    cached = _cache.get(days)
+    if cached and cached[0] == key:
+        return cached[1]
     rows = await _rows(settings, days)
     items = items_of(rows)
     backend = getattr(kb, "backend", None) if settings.use_backend_embeddings else None
-    # Same signals, same fiches: the same groups (a page reload must not recluster 10,000).
-    key = (days, len(items), items[-1].at if items else "", id(kb), _kb_version(kb))
-    cached = _cache.get(key)
-    if cached and time.monotonic() - cached[0] < CACHE_S:
-        return cached[1]
     mode = "offline"
     clusters = None
     if backend is not None:
@@ -216,18 +233,33 @@ async def gaps_report(
         buckets=buckets,
         unit=unit,
     )
-    _cache.clear()
-    _cache[key] = (time.monotonic(), report)
+    _cache[days] = (key, report)
     return report
 
 
 def _kb_version(kb: Any) -> int:
+    """Changes when the knowledge base does (chunk ids and hashes)."""
     chunks = getattr(kb, "chunks", None)
-    return len(chunks) if chunks is not None else 0
+    if not chunks:
+        return 0
+    return hash(frozenset((i, c.hash) for i, c in chunks.items()))
+
+
+_closest: dict[tuple[int, int, str], list[FicheScore]] = {}
 
 
 async def closest_fiches(kb: Any, question: str, k: int = 3) -> list[FicheScore]:
-    """The fiches that came closest to a stored (pseudonymised) question, best first."""
+    """The fiches that came closest to a stored (pseudonymised) question, best first
+    (remembered until the knowledge base changes)."""
+    key = (id(kb), _kb_version(kb), question)
+    if key not in _closest:
+        if len(_closest) > 5000:
+            _closest.clear()
+        _closest[key] = await _search_closest(kb, question, k)
+    return _closest[key]
+
+
+async def _search_closest(kb: Any, question: str, k: int) -> list[FicheScore]:
     from chatbot.knowledge.models import AUDIENCES
     from chatbot.privacy import Pseudonymiser
 
@@ -245,6 +277,9 @@ async def closest_fiches(kb: Any, question: str, k: int = 3) -> list[FicheScore]
 
 
 # --------------------------------------------------------------------------- stale
+
+
+_scan_cache: dict[Any, Any] = {}
 
 
 def _editor_of(meta: Any) -> str | None:
@@ -268,13 +303,17 @@ async def stale_report(
     from chatbot.knowledge.check import scan
 
     today = today or dt.datetime.now(dt.UTC).date()
-    result = await asyncio.to_thread(scan, settings.knowledge_dir)
-    rows = await _rows(settings, days)
+    # Unchanged files are not parsed again (the cache is keyed on mtime, size and inode).
+    result = await asyncio.to_thread(scan, settings.knowledge_dir, _scan_cache)
     cited: Counter[str] = Counter()
-    for row in rows:
-        if row["kind"] == "cited":
-            ids = loads(row["sources"], [])
-            cited.update(str(i) for i in ids if isinstance(ids, list))
+    async with open_engine(database_url(settings)) as engine:
+        async with engine.connect() as conn:
+            query = select(signals.c.sources).where(
+                (signals.c.kind == "cited") & (signals.c.createdAt >= cutoff_timestamp(days))
+            )
+            for (sources,) in await conn.execute(query):
+                ids = loads(sources, [])
+                cited.update(str(i) for i in ids if isinstance(ids, list))
     lines = []
     for fiche in result.fiches.values():
         review_by = fiche.meta.review_by
