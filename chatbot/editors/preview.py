@@ -8,11 +8,12 @@ used). The served store is never written, and nothing here is ever served. The q
 then searched twice, without the draft and with it, exactly as a turn searches (the flow's
 ``k`` and ``min_score``):
 
-- **now answered**: questions of the chosen group that found nothing good enough before and
-  find the draft now;
+- **now answered**: questions of the chosen group whose answer would now draw on the draft
+  (it is among the hits good enough to answer from, and was not before);
 - **taken over**: currently answered questions (the dev sets, stored answered questions)
   whose best fiche was another one and is now the draft;
-- **lost**: questions the fiche answered (a changed fiche, same id) that it answers no more.
+- **lost**: questions the fiche helped answer (a changed fiche, same id) that it no longer
+  does.
 """
 
 from __future__ import annotations
@@ -172,11 +173,14 @@ async def _preview(
         gate = Pseudonymiser()
         audiences_all = frozenset({"public", "agents"})
 
-        async def best(question: str, audience: str) -> tuple[str | None, float]:
+        async def best(question: str, audience: str) -> tuple[str | None, float, set[str]]:
+            """The best fiche, its score, and every fiche good enough to answer from."""
             allowed = frozenset({"public"}) if audience == "public" else audiences_all
             hits = await kb.search(gate.subject(question), allowed, k=k)
             good = [h for h in hits if h.score >= min_score]
-            return (good[0].fiche_id, good[0].score) if good else (None, 0.0)
+            if not good:
+                return None, 0.0, set()
+            return good[0].fiche_id, good[0].score, {h.fiche_id for h in good}
 
         group_audience = "public"
         before_group = [await best(q, group_audience) for q in questions]
@@ -192,14 +196,18 @@ async def _preview(
         shutil.rmtree(folder, ignore_errors=True)
 
     now, still, taken, lost = [], [], [], []
-    for q, (b, _), (a, score) in zip(questions, before_group, after_group, strict=True):
+    for q, (b, _, b_all), (a, score, a_all) in zip(
+        questions, before_group, after_group, strict=True
+    ):
         outcome = Outcome(question=q, before=b, after=a, score=round(score, 3))
-        (now if a == fiche.id and b != fiche.id else still).append(outcome)
-    for (q, _), (b, _), (a, score) in zip(known, before_known, after_known, strict=True):
+        (now if fiche.id in a_all and fiche.id not in b_all else still).append(outcome)
+    for (q, _), (b, _, b_all), (a, score, a_all) in zip(
+        known, before_known, after_known, strict=True
+    ):
         outcome = Outcome(question=q, before=b, after=a, score=round(score, 3))
-        if a == fiche.id and b != fiche.id:
+        if a == fiche.id and b is not None and b != fiche.id:
             taken.append(outcome)
-        elif had_fiche and b == fiche.id and a != fiche.id:
+        elif had_fiche and fiche.id in b_all and fiche.id not in a_all:
             lost.append(outcome)
     log.info("editors_preview", questions=len(questions), known=len(known),
              now=len(now), taken=len(taken), lost=len(lost))  # fmt: skip
