@@ -627,6 +627,7 @@ async def test_signals_link_to_no_user_or_conversation(settings, layer) -> None:
         "value",
         "question",
         "comment",
+        "sources",  # cited fiche ids of an answer: they name no one
     }
     data_layer, _ = layer
     turn = await citizen_turn(data_layer, identifier="visitor-42", status="out_of_scope")
