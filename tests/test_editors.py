@@ -259,6 +259,7 @@ async def test_only_editors_and_admins_see_the_page(client) -> None:
     async with client(Role.editor) as editor:
         page = (await editor.get("/editeurs")).text
         assert '<html lang="fr">' in page and "Espace des rédacteurs" in page
+        assert "Avis des utilisateurs" in page and "Aucun avis sur la période" in page
         assert "<script" not in page and "http://" not in page.split("</style>")[1].replace(
             'xmlns="http://www.w3.org/2000/svg"', ""
         )

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from html import escape
+from typing import TYPE_CHECKING
 
 from chatbot.editors.preview import MAX_DRAFT_CHARS, PreviewResult
 from chatbot.editors.report import KINDS_FR, GapsReport, Group, StaleReport
+
+if TYPE_CHECKING:
+    from chatbot.store.reports import FeedbackReport
 
 PERIODS = (7, 30, 90)
 
@@ -90,6 +94,7 @@ def layout(title: str, body: str, *, nav: bool = True) -> str:
     links = (
         '<nav class="main" aria-label="Menu principal"><div class="container"><ul>'
         '<li><a href="#sans-reponse">Sans réponse</a></li>'
+        '<li><a href="#avis">Avis</a></li>'
         '<li><a href="#a-revoir">Fiches à revoir</a></li>'
         '<li><a href="#essai">Essayer une fiche</a></li>'
         '<li><a href="/">Retour à l\'assistant</a></li></ul></div></nav>'
@@ -217,6 +222,30 @@ def gaps_section(report: GapsReport) -> str:
         f"{' (' + kinds + ')' if kinds else ''}, regroupées par sujet ({mode}), "
         "du plus demandé au moins demandé.</p>"
         f'{empty}<ol class="cards">{cards}</ol>{more}</section>'
+    )
+
+
+def feedback_section(report: FeedbackReport) -> str:
+    """The ratings, as ``chatbot report feedback`` prints them (same library function)."""
+    sources = {"agents": "agents", "citizens (anonymous)": "usagers (anonymes)"}
+    rows = "".join(
+        f"<tr><td>{_e(f.flow)}</td><td>{_e(sources.get(f.source, f.source))}</td>"
+        f"<td>{f.ratings}</td><td>{f.up}</td><td>{f.down}</td>"
+        f"<td>{f.negative_share * 100:.0f}\u00a0%</td></tr>"
+        for f in report.flows
+    )
+    table = (
+        '<div class="table-wrap"><table><caption class="meta">Avis laissés sous les réponses'
+        '</caption><thead><tr><th scope="col">Assistant</th><th scope="col">Qui</th>'
+        '<th scope="col">Avis</th><th scope="col">Positifs</th><th scope="col">Négatifs</th>'
+        f'<th scope="col">Part de négatifs</th></tr></thead><tbody>{rows}</tbody></table></div>'
+        if rows
+        else "<p>Aucun avis sur la période.</p>"
+    )
+    return (
+        '<section aria-labelledby="avis"><h2 id="avis">Avis des utilisateurs</h2>'
+        f'{table}<p class="meta">Les questions mal notées figurent parmi les groupes '
+        "ci-dessus.</p></section>"
     )
 
 
@@ -362,6 +391,7 @@ def editors_page(
     csrf: str,
     *,
     user: str,
+    feedback: FeedbackReport | None = None,
     result: PreviewResult | None = None,
     error: str | None = None,
     fields: dict[str, str] | None = None,
@@ -371,6 +401,7 @@ def editors_page(
         f'<p class="lead">Bonjour {_e(user)}. Voici ce que les usagers ont demandé sans obtenir '
         "de réponse, les fiches à revoir, et un essai de fiche avant publication.</p>"
         + gaps_section(gaps)
+        + (feedback_section(feedback) if feedback is not None else "")
         + stale_section(stale)
         + preview_section(gaps, csrf, result=result, error=error, fields=fields)
     )

@@ -215,7 +215,10 @@ async def _preview(
         fiche_id=fiche.id,
         title=fiche.meta.title,
         audience=fiche.audience,
-        warnings=[str(p) for p in problems if p.severity == "warning"],
+        # ``status: draft`` is what a draft says; the parser may not know the field yet.
+        warnings=[
+            str(p) for p in problems if p.severity == "warning" and "`status`" not in p.message
+        ],
         now_answered=now,
         still_unanswered=still,
         taken_over=taken,

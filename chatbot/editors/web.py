@@ -106,6 +106,7 @@ def install_editors(app: Any, settings: Settings, services: Callable[[], Service
         preview,
     )
     from chatbot.editors.report import gaps_report, stale_report, stored_answered
+    from chatbot.store.reports import feedback_report
 
     if any(getattr(r, "path", None) == PAGE_PATH for r in app.router.routes):
         return
@@ -133,8 +134,11 @@ def install_editors(app: Any, settings: Settings, services: Callable[[], Service
         kb = current.kb if current is not None else None
         gaps = await gaps_report(settings, days=days, kb=kb)
         stale = await stale_report(settings, days=days)
+        feedback = await feedback_report(settings, days=days, recent=0)
         name = getattr(user, "display_name", None) or user.identifier
-        return page.editors_page(gaps, stale, csrf_token(token), user=name, **extra)
+        return page.editors_page(
+            gaps, stale, csrf_token(token), user=name, feedback=feedback, **extra
+        )
 
     async def show(request: Any) -> HTMLResponse:
         user, token = session_user(request)
