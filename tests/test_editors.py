@@ -296,3 +296,35 @@ async def test_the_preview_form_needs_its_token_same_origin_and_a_bounded_size(c
         assert bad.status_code == 422 and "Identifiant de fiche invalide" in bad.text
     async with client(Role.agent) as agent:  # a token from another session is no use
         assert (await agent.post("/editeurs/essai", data=form)).status_code == 403
+
+
+# --------------------------------------------------------------------------- with a backend
+
+
+async def test_backend_grouping_sends_topics_only_and_falls_back_offline(
+    tmp_path: Path, double
+) -> None:
+    from chatbot.backend import Backend
+    from chatbot.editors.report import gaps_report
+
+    settings = make_settings(tmp_path, double, max_retries=0)
+    items = [Item(question=q) for q in BOAT + DIVORCE]
+    backend = Backend(settings)
+    try:
+        clusters = await group_items(items, backend=backend, model=settings.embedding_model)
+        # The double embeds a bag of words: its groups say nothing of a real model's quality
+        # (``chatbot eval groups --backend`` measures that); each question is in one group.
+        assert sorted(i for m in clusters.members for i in m) == list(range(6))
+        sent = " ".join(double.sent_texts())
+        assert "comment divorcer" in sent and "<NOM_1>" not in sent and "<TEL_1>" not in sent
+
+        async with open_engine(database_url(settings)) as engine:
+            for question in BOAT:
+                await record_signal(engine, "unanswered", flow="citizen", status="no_content",
+                                    question=question)  # fmt: skip
+        double.inject("503", times=10, path="/v1/embeddings")
+        kb = SimpleNamespace(backend=backend, chunks={}, search=None)
+        report = await gaps_report(settings, days=7, kb=kb)
+        assert report.mode == "offline" and report.groups[0].count == 3
+    finally:
+        await backend.aclose()
