@@ -328,3 +328,15 @@ async def test_backend_grouping_sends_topics_only_and_falls_back_offline(
         assert report.mode == "offline" and report.groups[0].count == 3
     finally:
         await backend.aclose()
+
+
+async def test_a_draft_file_is_tried_from_the_knowledge_folder(settings) -> None:
+    from chatbot.editors.preview import draft_from_file, preview
+
+    (settings.knowledge_dir / "public" / "permis-bateau.md").write_text(DRAFT, encoding="utf-8")
+    text, fiche_id, audience = draft_from_file(settings.knowledge_dir, "public/permis-bateau.md")
+    assert (fiche_id, audience) == ("permis-bateau", "public")
+    result = await preview(settings, text, fiche_id, audience, ["comment passer le permis bateau"])
+    # The draft file is left out of what is published today: the question becomes answered.
+    assert [o.question for o in result.now_answered] == ["comment passer le permis bateau"]
+    assert not result.warnings  # ``status`` is what a draft says, not a mistake

@@ -19,6 +19,7 @@ then searched twice, without the draft and with it, exactly as a turn searches (
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -99,6 +100,29 @@ def draft_from_file(knowledge_dir: Path, name: str) -> tuple[str, str, str]:
     return data.decode("utf-8", errors="replace"), candidate.stem, relative.parts[0]
 
 
+_FRONT = re.compile(r"\A(---[ \t]*\r?\n)(.*?)(\r?\n---[ \t]*(?:\r?\n|\Z))", re.DOTALL)
+
+
+def without_status(text: str) -> str:
+    """The fiche without its ``status`` front matter line: the throw-away index must index a
+    draft (the served knowledge base may skip ``status: draft``)."""
+    match = _FRONT.match(text)
+    if not match:
+        return text
+    kept = [line for line in match.group(2).splitlines() if not re.match(r"status\s*:", line)]
+    return match.group(1) + "\n".join(kept) + match.group(3) + text[match.end() :]
+
+
+def is_draft(path: Path) -> bool:
+    """A file whose front matter says ``status: draft``."""
+    try:
+        head = path.read_text(encoding="utf-8", errors="replace")[:4000]
+    except OSError:
+        return False
+    match = _FRONT.match(head)
+    return bool(match and re.search(r"^status\s*:\s*['\"]?draft\b", match.group(2), re.M))
+
+
 def known_questions(stored: Sequence[str] = ()) -> list[tuple[str, str]]:
     """(question, audience) currently answered: the dev sets, then stored answered ones."""
     import json
@@ -162,6 +186,8 @@ async def _preview(
     try:
         source = settings.knowledge_dir
         for path in candidate_files(source):
+            if is_draft(path):
+                continue  # not published: not part of what citizens get today
             target = folder / path.relative_to(source)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target)
@@ -186,7 +212,7 @@ async def _preview(
         before_group = [await best(q, group_audience) for q in questions]
         before_known = [await best(q, a) for q, a in known]
         draft_path.parent.mkdir(parents=True, exist_ok=True)
-        draft_path.write_text(text, encoding="utf-8")
+        draft_path.write_text(without_status(text), encoding="utf-8")
         await kb.sync()
         after_group = [await best(q, group_audience) for q in questions]
         after_known = [await best(q, a) for q, a in known]
