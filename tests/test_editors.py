@@ -340,3 +340,24 @@ async def test_a_draft_file_is_tried_from_the_knowledge_folder(settings) -> None
     # The draft file is left out of what is published today: the question becomes answered.
     assert [o.question for o in result.now_answered] == ["comment passer le permis bateau"]
     assert not result.warnings  # ``status`` is what a draft says, not a mistake
+
+
+async def test_report_commands_print_the_page_figures_in_french(
+    settings, monkeypatch, capsys
+) -> None:
+    import asyncio
+
+    from chatbot.cli import main
+
+    await _signals(settings)
+    monkeypatch.setenv("GUICHET_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("GUICHET_KNOWLEDGE_DIR", str(settings.knowledge_dir))
+    monkeypatch.setenv("GUICHET_BACKEND_URL", "")
+    # The commands run their own event loop, as from a shell.
+    assert await asyncio.to_thread(main, ["report", "gaps", "--days", "7"]) == 0
+    gaps = capsys.readouterr().out
+    assert "Questions restées sans réponse (7 derniers jours) : 8 questions" in gaps
+    assert "1. « comment passer le permis bateau » : 4 questions" in gaps
+    assert await asyncio.to_thread(main, ["report", "stale", "--days", "7"]) == 0
+    stale = capsys.readouterr().out
+    assert "Fiches les plus citées :\n  - public/carte-identite.md : 3" in stale
