@@ -7,6 +7,8 @@ in at ``/agent``). The role always comes from the server-side login, never from 
 
 from __future__ import annotations
 
+import asyncio
+
 import chainlit as cl
 from chainlit.config import ChainlitConfigOverrides, UISettings
 from chainlit.config import config as chainlit_config
@@ -18,6 +20,8 @@ from starlette.responses import JSONResponse
 from chatbot.api.routes import install_api
 from chatbot.backend import BackendError
 from chatbot.backend.audio import pcm16_to_wav
+from chatbot.editors.groups import preload as preload_grouping
+from chatbot.editors.web import install_editors
 from chatbot.flows.schema import Flow
 from chatbot.logs import configure_logging, get_logger
 from chatbot.present import as_markdown
@@ -45,6 +49,7 @@ from chatbot.web.shield import install_shield
 log = get_logger("guichet.app")
 settings = get_settings()
 _services: Services | None = None
+_background: set[asyncio.Task] = set()  # kept referenced until done
 
 CRASH = (
     "Désolé, une erreur inattendue nous empêche de répondre à ce message. "
@@ -59,6 +64,8 @@ install_offline_html(chainlit_server)  # no font or script fetched from another 
 install_file_route(chainlit_server, settings)  # elements of agents' threads, owner only
 # The OpenAI-compatible API at /v1, for other systems (keys: `chatbot keys`).
 install_api(chainlit_server, settings, lambda: _services)
+# The editors' space (/editeurs): editors and admins only, decided from the signed session.
+install_editors(chainlit_server, settings, lambda: _services)
 # Origin of the socket, revoked sessions, login rate limit, switched-off features, sizes,
 # Secure cookies, access logs without paths: chatbot/web/shield.py (docs/threat-model.md).
 install_shield(chainlit_server, settings)
@@ -112,6 +119,11 @@ async def startup() -> None:
     await create_schema(database_url(settings))
     _services = await Services.start(settings, watch=True, verify=False, sweep=True)
     _enable_audio(_services)
+    # The editors' grouping needs scikit-learn, SciPy and the word vectors: seconds to load,
+    # done now in the background rather than at the first editor's visit.
+    task = asyncio.create_task(asyncio.to_thread(preload_grouping))
+    _background.add(task)
+    task.add_done_callback(_background.discard)
 
 
 @cl.on_app_shutdown
@@ -222,6 +234,8 @@ async def on_message(message: cl.Message) -> None:
             "status": result.status.value,
             "flow": result.flow,
             "turn_id": result.turn_id,
+            # The fiches the answer cites (ids only): the editors' "most cited" report.
+            "sources": list(dict.fromkeys(source.id for source in result.sources)),
         }
         if flow.show_internals and result.sources:
             await _show_retrieval(result)

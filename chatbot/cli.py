@@ -32,6 +32,7 @@ COMMAND_MODULES = [
     "chatbot.guard.commands",
     "chatbot.flows.commands",
     "chatbot.store.commands",
+    "chatbot.editors.commands",  # after store: it adds to `report`
     "chatbot.web.users_cli",
     "chatbot.api.keys_cli",
     "chatbot.api.bench",

@@ -15,18 +15,23 @@ class Role(StrEnum):
     citizen = "citizen"  # anonymous, no account
     agent = "agent"  # logged in: guichet, helpdesk
     admin = "admin"  # logged in; reads what agents read
+    editor = "editor"  # logged in: writes the fiches, sees the editors' space
 
 
 DEFAULT_ROLE = Role.citizen
 ROLES: tuple[Role, ...] = tuple(Role)
 # Staff log in and their conversations are stored (pseudonymised); citizens' are not.
-STAFF_ROLES: tuple[Role, ...] = (Role.agent, Role.admin)
+STAFF_ROLES: tuple[Role, ...] = (Role.agent, Role.admin, Role.editor)
+# Who may open the editors' space (/editeurs): editors and admins; a plain agent may not (it
+# shows what citizens asked, even pseudonymised, and lets one try fiches).
+EDITOR_SPACE_ROLES: tuple[Role, ...] = (Role.editor, Role.admin)
 
 # What each role may read, decided on the server. A flow narrows it, never widens it.
 ROLE_AUDIENCES: dict[Role, frozenset[str]] = {
     Role.citizen: frozenset({"public"}),
     Role.agent: frozenset({"public", "agents"}),
     Role.admin: frozenset({"public", "agents"}),
+    Role.editor: frozenset({"public", "agents"}),  # they write both
 }
 
 
@@ -50,3 +55,8 @@ def is_staff(role: object) -> bool:
 def audiences_of(role: object) -> frozenset[str]:
     """What a caller of this role may read, at most."""
     return ROLE_AUDIENCES[role_from(role)]
+
+
+def may_edit(role: object) -> bool:
+    """May this role open the editors' space?"""
+    return role_from(role) in EDITOR_SPACE_ROLES

@@ -478,6 +478,7 @@ async def citizen_turn(
     answer: str = ANSWER,
     status: str = "answered",
     flow: str = "citizen",
+    sources: list[str] | None = None,
 ) -> dict[str, object]:
     """One citizen turn as Chainlit writes it (user_message -> run -> answer with the
     metadata app.py sets); the data layer stores none of these steps."""
@@ -496,7 +497,8 @@ async def citizen_turn(
         content=answer,
         author="Guichet",
         parent_id=run.id,
-        metadata={"status": status, "flow": flow, "turn_id": turn_id},
+        metadata={"status": status, "flow": flow, "turn_id": turn_id}
+        | ({"sources": sources} if sources else {}),
         created_at=utc_now(),
     )
     await data_layer.create_step(reply.to_dict())
@@ -508,6 +510,15 @@ async def citizen_turn(
         "reply": reply,
         "turn_id": turn_id,
     }
+
+
+async def test_a_citizen_answer_leaves_its_cited_fiches_and_nothing_else(settings, layer) -> None:
+    data_layer, _ = layer
+    turn = await citizen_turn(data_layer, sources=["passeport", "timbre-fiscal"])
+    await data_layer.create_step(turn["reply"].to_dict())  # Chainlit writes an update again
+    rows = (await all_rows(settings))["guichet_signals"]
+    assert [(r["kind"], r["question"], r["comment"]) for r in rows] == [("cited", None, None)]
+    assert json.loads(rows[0]["sources"]) == ["passeport", "timbre-fiscal"]
 
 
 async def test_citizen_rating_is_kept_anonymous_pseudonymised_and_reported(
@@ -627,6 +638,7 @@ async def test_signals_link_to_no_user_or_conversation(settings, layer) -> None:
         "value",
         "question",
         "comment",
+        "sources",  # cited fiche ids of an answer: they name no one
     }
     data_layer, _ = layer
     turn = await citizen_turn(data_layer, identifier="visitor-42", status="out_of_scope")

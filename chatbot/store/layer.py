@@ -298,6 +298,16 @@ class GuichetDataLayer(SQLAlchemyDataLayer):
                 await self._record_signal(
                     "unanswered", flow=flow, status=status, question=turn.question
                 )
+            cited = meta.get("sources")
+            if first_time and isinstance(cited, list) and cited:
+                # Fiche ids only, no question: which fiches serve citizens.
+                await self._record_signal(
+                    "cited",
+                    flow=flow,
+                    status=status,
+                    question=None,
+                    sources=[str(i) for i in cited[:20]],
+                )
 
     async def _record_signal(self, kind: str, **fields: Any) -> str | None:
         # Like Chainlit's own writes, a failed write must not break the conversation.

@@ -129,6 +129,7 @@ signals = Table(
     Column("value", Integer),  # feedback: 1 up, 0 down; unanswered: null
     Column("question", Text),  # pseudonymised
     Column("comment", Text),  # pseudonymised
+    Column("sources", Text),  # JSON list of cited fiche ids (kind "cited")
     Index("ix_guichet_signals_kind_createdAt", "kind", "createdAt"),
 )
 
@@ -222,6 +223,22 @@ async def create_tables(engine: AsyncEngine) -> None:
             # Several instances starting together must not race on CREATE TABLE.
             await conn.execute(text("SELECT pg_advisory_xact_lock(727274)"))
         await conn.run_sync(metadata_obj.create_all, checkfirst=True)
+        await conn.run_sync(_add_missing_columns)
+
+
+# Columns added after a table was first created: (table, column). create_all adds tables,
+# never columns, so a database made by an older version gets them here.
+ADDED_COLUMNS = (("guichet_signals", "sources"),)
+
+
+def _add_missing_columns(sync_conn: Any) -> None:
+    from sqlalchemy import inspect as inspect_db
+
+    inspector = inspect_db(sync_conn)
+    for table, column in ADDED_COLUMNS:
+        present = {c["name"] for c in inspector.get_columns(table)}
+        if column not in present:
+            sync_conn.execute(text(f'ALTER TABLE {table} ADD COLUMN "{column}" TEXT'))
 
 
 @asynccontextmanager

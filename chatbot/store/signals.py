@@ -22,7 +22,9 @@ from chatbot.store.schema import signal_timestamp, sql_param
 if TYPE_CHECKING:
     from chatbot.privacy import Pseudonymiser
 
-SIGNAL_KINDS = ("feedback", "unanswered")
+# "cited": an answered turn's cited fiche ids, and nothing else (no question): which fiches
+# serve citizens, for the editors' "never cited / most cited" report.
+SIGNAL_KINDS = ("feedback", "unanswered", "cited")
 
 
 async def record_signal(
@@ -35,6 +37,7 @@ async def record_signal(
     value: int | None = None,
     comment: str | None = None,
     signal_id: str | None = None,
+    sources: list[str] | None = None,
 ) -> str:
     """Store one anonymous signal (text already pseudonymised); return its id.
 
@@ -52,13 +55,14 @@ async def record_signal(
         "value": value,
         "question": sql_param(question),
         "comment": sql_param(comment),
+        "sources": sql_param(sources) if sources else None,
     }
     async with engine.begin() as conn:
         await conn.execute(
             text(
                 'INSERT INTO guichet_signals ("id", "createdAt", "flow", "kind", "status", '
-                '"value", "question", "comment") VALUES (:id, :createdAt, :flow, :kind, '
-                ":status, :value, :question, :comment) "
+                '"value", "question", "comment", "sources") VALUES (:id, :createdAt, :flow, '
+                ":kind, :status, :value, :question, :comment, :sources) "
                 'ON CONFLICT ("id") DO UPDATE SET "value" = :value, "comment" = :comment, '
                 '"createdAt" = :createdAt'
             ),
