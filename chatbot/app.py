@@ -14,6 +14,7 @@ from chainlit.server import app as chainlit_server
 from chainlit.types import ChatProfile, InputAudioChunk, Starter
 from starlette.responses import JSONResponse
 
+from chatbot import metrics
 from chatbot.backend import BackendError
 from chatbot.backend.audio import pcm16_to_wav
 from chatbot.flows.schema import Flow
@@ -36,6 +37,7 @@ from chatbot.threads import (
 from chatbot.turn import Caller, Token, TurnResult
 from chatbot.web import auth
 from chatbot.web.assets import install_offline_html
+from chatbot.web.health import install_health_routes
 from chatbot.web.proconnect import register_proconnect
 from chatbot.web.shield import install_shield
 
@@ -54,6 +56,8 @@ NO_FLOW = "Aucun assistant n'est disponible pour votre profil. Contactez votre a
 chainlit_config.project.allow_origins[:] = settings.allowed_origins
 install_offline_html(chainlit_server)  # no font or script fetched from another host
 install_file_route(chainlit_server, settings)  # elements of agents' threads, owner only
+# /health, /ready, /metrics for load balancers, orchestrators and monitoring.
+install_health_routes(chainlit_server, settings, lambda: _services)
 # Origin of the socket, revoked sessions, login rate limit, switched-off features, sizes,
 # Secure cookies, access logs without paths: chatbot/web/shield.py (docs/threat-model.md).
 install_shield(chainlit_server, settings)
@@ -160,6 +164,8 @@ def _current_flow() -> Flow | None:
 async def chat_start() -> None:
     assert _services is not None, "startup did not run"
     cl.user_session.set("privacy", _services.privacy())
+    cl.user_session.set("counted", True)
+    metrics.session_opened()
     start_memory(_role())  # never the thread id the browser sent
 
 
@@ -168,11 +174,17 @@ async def chat_resume(thread: dict) -> None:
     # A resumed thread starts a new mapping: stored text holds placeholders only.
     assert _services is not None, "startup did not run"
     cl.user_session.set("privacy", _services.privacy())
+    if not cl.user_session.get("counted"):
+        cl.user_session.set("counted", True)
+        metrics.session_opened()
     await resume_memory(_services, _role(), thread)  # only the agent's own stored thread
 
 
 @cl.on_chat_end
 async def chat_end() -> None:
+    if cl.user_session.get("counted"):
+        cl.user_session.set("counted", False)
+        metrics.session_closed()
     # A citizen's conversation memory goes when the visit ends (chainlit.md says so).
     if _services is not None:
         await end_memory(_services, chainlit_config.project.session_timeout + 5)

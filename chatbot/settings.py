@@ -80,6 +80,11 @@ class Settings(BaseSettings):
     # Privacy: extra terms that must never be masked (comma-separated in the environment).
     privacy_allow_list: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
+    # Operations (chatbot.web.health). Empty token: /metrics is open, so keep it off the
+    # public network (the nginx configuration in deploy/ refuses it from outside).
+    metrics_token: SecretStr = SecretStr("")
+    ready_timeout: float = Field(2.0, gt=0, le=30, description="seconds for each /ready check")
+
     # Logging.
     log_format: Literal["console", "json"] = "console"
     log_level: str = "INFO"

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from chatbot import metrics
 from chatbot.knowledge.check import FileCache, Scan, scan
 from chatbot.knowledge.embedding import (
     BackendEmbedder,
@@ -55,6 +56,7 @@ class KnowledgeBase:
         use_dense: bool = USE_DENSE_OFFLINE,
     ) -> None:
         self.settings = settings
+        self.client = client  # Chroma, embedded or server (its heartbeat is /ready's probe)
         self.backend = backend
         self.use_dense = use_dense
         self.dense_weight = DENSE_WEIGHT
@@ -175,6 +177,7 @@ class KnowledgeBase:
             ms=round((time.perf_counter() - started) * 1000, 1),
             **timings,
         )
+        metrics.record_knowledge(len(self.chunks), len({c.key for c in self.chunks.values()}))
         return report
 
     async def _sync_space(
