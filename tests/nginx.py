@@ -75,7 +75,9 @@ class NginxConfig:
             f"error_log {self.prefix}/logs/error.log warn;\n"
             "events { worker_connections 1024; }\n"
             "http {\n"
-            f"  access_log {self.prefix}/logs/access.log;\n"
+            # Which instance served each request (tests read it: tests/test_scale_out.py).
+            "  log_format upstream '$upstream_addr \"$request_uri\" $status';\n"
+            f"  access_log {self.prefix}/logs/access.log upstream;\n"
             f"  client_body_temp_path {temp}/body;\n  proxy_temp_path {temp}/proxy;\n"
             f"  fastcgi_temp_path {temp}/fastcgi;\n  uwsgi_temp_path {temp}/uwsgi;\n"
             f"  scgi_temp_path {temp}/scgi;\n"
@@ -111,6 +113,27 @@ class Nginx:
             except httpx.HTTPError:
                 time.sleep(0.2)
         raise RuntimeError("nginx did not start")
+
+    def access_lines(self) -> list[tuple[int, str]]:
+        """(instance port, path) of each request logged so far (websockets: once closed)."""
+        lines = []
+        log = (self.config.prefix / "logs" / "access.log").read_text()
+        for line in log.splitlines():
+            match = re.match(r'\S*:(\d+) "([^"]*)"', line)
+            if match:
+                lines.append((int(match.group(1)), match.group(2)))
+        return lines
+
+    def last_upstream_port(self) -> int:
+        return self.access_lines()[-1][0]
+
+    def mark(self) -> int:
+        return len(self.access_lines())
+
+    def socket_ports(self, since: int = 0) -> set[int]:
+        """The instances that served socket.io connections closed after ``since``."""
+        time.sleep(0.5)  # nginx logs a websocket when it closes
+        return {p for p, path in self.access_lines()[since:] if path.startswith("/ws/socket.io")}
 
     def error_log(self) -> str:
         return (self.config.prefix / "logs" / "error.log").read_text()

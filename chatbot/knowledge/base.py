@@ -87,6 +87,7 @@ class KnowledgeBase:
         self.last_scan: Scan | None = None
         self.last_timings: dict[str, float] = {}  # ms per sync phase, for the benchmark
         self.embed_calls = 0  # chunks embedded since open, all spaces (for tests, bench)
+        self.record_size()  # a reader's reload builds a new base: its size is the one served
 
     @classmethod
     def open(cls, settings: Settings, backend: Any = None, **options: Any) -> KnowledgeBase:
@@ -177,8 +178,12 @@ class KnowledgeBase:
             ms=round((time.perf_counter() - started) * 1000, 1),
             **timings,
         )
-        metrics.record_knowledge(len(self.chunks), len({c.key for c in self.chunks.values()}))
+        self.record_size()
         return report
+
+    def record_size(self) -> None:
+        """The size of the base this process now serves, for /metrics."""
+        metrics.record_knowledge(len(self.chunks), len({c.key for c in self.chunks.values()}))
 
     async def _sync_space(
         self, embedder: Embedder, store: Store, desired: dict[str, Chunk], progress: bool
