@@ -22,6 +22,12 @@ from tests.conftest import ROOT, free_port
 SHIPPED = ROOT / "deploy" / "nginx" / "guichet.conf"
 
 
+def nginx_binary() -> str | None:
+    """Debian's nginx (in /usr/sbin, which a non-root PATH may lack), or None."""
+    found = shutil.which("nginx")
+    return found or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+
+
 class NginxConfig:
     def __init__(self, tmp: Path, upstreams: list[str], *, port: int, tls: bool = False) -> None:
         self.prefix = tmp / "nginx"
@@ -86,7 +92,7 @@ class NginxConfig:
         )
 
     def command(self, *extra: str) -> list[str]:
-        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        nginx = nginx_binary() or "nginx"
         return [
             nginx, "-p", str(self.prefix), "-c", str(self.main),
             "-e", str(self.prefix / "logs" / "error.log"), *extra,
@@ -96,8 +102,8 @@ class NginxConfig:
 class Nginx:
     """nginx in front of ``upstreams`` on 127.0.0.1:``port``, plain HTTP."""
 
-    def __init__(self, tmp: Path, upstreams: list[str]) -> None:
-        self.port = free_port()
+    def __init__(self, tmp: Path, upstreams: list[str], port: int | None = None) -> None:
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.config = NginxConfig(tmp, upstreams, port=self.port)
         self.process = subprocess.Popen(

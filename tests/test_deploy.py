@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +16,7 @@ import yaml
 
 from chatbot.settings import known_settings
 from tests.conftest import ROOT
+from tests.nginx import nginx_binary
 
 DEPLOY = ROOT / "deploy"
 BIN = Path(sys.executable).parent
@@ -189,6 +189,13 @@ def test_deployment_probes_security_and_volumes() -> None:
         if "persistentVolumeClaim" in v
     }
     assert claims == {d["metadata"]["name"] for d in kind("PersistentVolumeClaim")}
+    # Agents' files are under /data: every pod must see the same folder.
+    data = next(v for v in pod["volumes"] if v["name"] == mounts["/data"]["name"])
+    (claim,) = [
+        d for d in kind("PersistentVolumeClaim")
+        if d["metadata"]["name"] == data["persistentVolumeClaim"]["claimName"]
+    ]  # fmt: skip
+    assert claim["spec"]["accessModes"] == ["ReadWriteMany"]
     assert pod["initContainers"][0]["command"] == ["chatbot", "kb", "sync"]
 
 
@@ -219,7 +226,7 @@ def test_autoscaler_scales_the_deployment() -> None:
 # --------------------------------------------------------------------------- nginx
 
 
-@pytest.mark.skipif(not shutil.which("nginx"), reason="Debian's nginx is not installed")
+@pytest.mark.skipif(not nginx_binary(), reason="Debian's nginx is not installed (scripts/test.sh)")
 def test_nginx_configuration_is_accepted_by_nginx(tmp_path: Path) -> None:
     from tests.nginx import NginxConfig
 

@@ -30,7 +30,7 @@ from chatbot.fake_albert import FakeAlbert
 from chatbot.web.auth import UserRecord, UsersFile, hash_password, write_users_file
 from tests.chat_client import Chat
 from tests.conftest import ROOT, AppServer, free_port
-from tests.nginx import Nginx
+from tests.nginx import Nginx, nginx_binary
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(2400)]
 
@@ -115,7 +115,7 @@ def new_database() -> tuple[Any, str, str]:
 
 @pytest.fixture(scope="module")
 def cluster(albert: FakeAlbert, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    if not shutil.which("nginx"):
+    if not nginx_binary():
         pytest.skip("Debian's nginx is not installed (scripts/test.sh installs it)")
     if not CHROMA.exists():
         pytest.skip("the chroma command (chromadb package) is missing")
@@ -247,6 +247,34 @@ def chunks_served(instance: AppServer) -> float:
     return float(match.group(1)) if match else 0.0
 
 
+async def open_chat(
+    url: str, cookie: str, *, thread_id: str | None = None, profile: str | None = None
+) -> Chat:
+    """``Chat.open`` with the cookies sent as a browser sends them. The socket.io client puts
+    a ``Cookie`` header in aiohttp's cookie jar, which quotes values holding ``=`` (nginx's
+    base64 load-balancing cookie): nginx would not recognise it and pick an instance at
+    random. Given as a raw websocket header, it reaches nginx as a browser sends it."""
+    chat = Chat(url, thread_id, None)
+    chat.sio.eio.websocket_extra_options = {"headers": {"Cookie": cookie}}
+    await chat.sio.connect(
+        url,
+        headers={"Origin": url},
+        auth={
+            "sessionId": chat.session_id,
+            "clientType": "webapp",
+            "threadId": chat.thread_id,
+            "chatProfile": profile,
+            "userEnv": "{}",
+        },
+        socketio_path="/ws/socket.io",
+        transports=["websocket"],
+        wait_timeout=30,
+    )
+    await chat.sio.emit("connection_successful")
+    await asyncio.sleep(1.0)  # on_chat_start runs as a task
+    return chat
+
+
 @pytest.fixture
 async def chats() -> AsyncIterator[list[Chat]]:
     opened: list[Chat] = []
@@ -265,7 +293,7 @@ async def test_a_conversation_continues_through_the_other_instance(cluster, doub
     sticky = sticky_cookies(cluster)
     cookie = await agent_cookie(nginx.url, sticky[first_port])
     mark = nginx.mark()
-    agent = await Chat.open(nginx.url, cookie=cookie, profile="helpdesk")
+    agent = await open_chat(nginx.url, cookie, profile="helpdesk")
     chats.append(agent)
     answer = await agent.ask(AGENT_QUESTION)
     assert answer["metadata"]["status"].startswith("answered"), answer
@@ -277,9 +305,7 @@ async def test_a_conversation_continues_through_the_other_instance(cluster, doub
     # the same login and thread, through the same nginx.
     double.reset()
     moved = cookie.replace(sticky[first_port], sticky[second_port])
-    resumed = await Chat.open(
-        nginx.url, cookie=moved, profile="helpdesk", thread_id=agent.thread_id
-    )
+    resumed = await open_chat(nginx.url, moved, profile="helpdesk", thread_id=agent.thread_id)
     chats.append(resumed)
     mark = nginx.mark()
     follow_up = await resumed.ask("Et pour le relancer ?")
@@ -310,7 +336,7 @@ async def test_a_fiche_edited_once_is_served_by_both(cluster, chats) -> None:
     for instance in instances:
         cookie = await citizen_cookie(nginx.url, sticky[instance.port])
         mark = nginx.mark()
-        chat = await Chat.open(nginx.url, cookie=cookie)
+        chat = await open_chat(nginx.url, cookie)
         chats.append(chat)
         answer = await chat.ask(f"Comment remplir le formulaire {NEW_WORD} ?")
         await chat.close()
@@ -335,7 +361,7 @@ async def test_chroma_stopped_ends_turns_with_a_named_status_and_ready_says_why(
             assert checks["chroma"]["ok"] is False and checks["chroma"]["detail"]
             assert checks["database"]["ok"] and checks["knowledge"]["ok"]
             assert httpx.get(instance.url + "/health", timeout=5).status_code == 200
-        chat = await Chat.open(nginx.url, cookie=cookie)
+        chat = await open_chat(nginx.url, cookie)
         chats.append(chat)
         answer = await chat.ask(CITIZEN_QUESTION)
         assert answer["metadata"]["status"] == "backend_error", answer
@@ -362,7 +388,7 @@ async def test_redis_stopped_crashes_nothing(cluster, chats) -> None:
             code, checks = ready(instance)
             assert code == 503
             assert checks["redis"]["ok"] is False and checks["redis"]["detail"]
-        chat = await Chat.open(nginx.url, cookie=cookie)
+        chat = await open_chat(nginx.url, cookie)
         chats.append(chat)
         answer = await chat.ask(CITIZEN_QUESTION)
         assert answer["metadata"]["status"].startswith("answered"), answer
