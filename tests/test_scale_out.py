@@ -399,3 +399,20 @@ async def test_redis_stopped_crashes_nothing(cluster, chats) -> None:
         await asyncio.to_thread(
             wait_until, lambda i=instance: ready(i)[0] == 200, "ready again", 60
         )
+
+
+@pytest.mark.xfail(
+    reason="the login limiter (chatbot.web.shield) counts in Redis with no local fallback; "
+    "h-api's chatbot/api/limits.py brings the fallback",
+    strict=False,
+)
+async def test_logins_go_on_while_redis_is_down(cluster) -> None:
+    nginx: Nginx = cluster["nginx"]
+    redis = cluster["redis"]
+    redis.stop()
+    try:
+        async with httpx.AsyncClient(base_url=nginx.url, timeout=60) as client:
+            response = await client.post("/login", data={"username": AGENT, "password": PASSWORD})
+        assert response.status_code == 200, response.text
+    finally:
+        redis.start()
