@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -213,3 +214,21 @@ def test_metrics_of_several_workers_are_summed(tmp_path: Path) -> None:
     found = render_in(env)
     assert value(found, "guichet_active_sessions") == 0
     assert value(found, "guichet_turns_total", flow="citizen", status="answered") == 5
+
+
+async def test_redis_probe_speaks_to_a_real_redis() -> None:
+    """The /ready probe against the Redis on 127.0.0.1:6379: up, refused, wrong password."""
+    from chatbot.web.health import _timed, redis_check
+
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", 6379)
+        writer.close()
+    except OSError:
+        pytest.skip("Redis not reachable on 127.0.0.1:6379")
+    name, up = await _timed("redis", redis_check("redis://127.0.0.1:6379/0"), 2)
+    assert up.ok and up.detail == "127.0.0.1:6379"
+    _, down = await _timed("redis", redis_check(f"redis://127.0.0.1:{free_port()}"), 2)
+    assert not down.ok and "Connect" in down.detail
+    _, refused = await _timed("redis", redis_check("redis://nobody:wrong@127.0.0.1:6379/0"), 2)
+    assert not refused.ok and "AUTH answered" in refused.detail
+    assert "wrong" not in refused.detail  # a password never reaches the operator's screen

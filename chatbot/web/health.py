@@ -37,6 +37,8 @@ from chatbot.settings import Settings
 log = get_logger("guichet.health")
 
 HEALTH_PATH, READY_PATH, METRICS_PATH = "/health", "/ready", "/metrics"
+# The storages of the ``limits`` library that are a Redis (or Valkey) server.
+REDIS_SCHEMES = ("redis://", "rediss://", "redis+unix://", "valkey://", "valkeys://")
 
 
 class Check(BaseModel):
@@ -128,10 +130,14 @@ def chroma_check(services: Any, settings: Settings) -> CheckFn:
 def redis_check(uri: str) -> CheckFn:
     async def check() -> str:
         url = urlparse(uri)
-        context = ssl.create_default_context() if url.scheme == "rediss" else None
-        reader, writer = await asyncio.open_connection(
-            url.hostname or "127.0.0.1", url.port or 6379, ssl=context
-        )
+        if url.scheme.endswith("+unix"):
+            reader, writer = await asyncio.open_unix_connection(url.path)
+        else:
+            tls = url.scheme in ("rediss", "valkeys")
+            context = ssl.create_default_context() if tls else None
+            reader, writer = await asyncio.open_connection(
+                url.hostname or "127.0.0.1", url.port or 6379, ssl=context
+            )
         try:
             if url.password:
                 user = url.username or "default"
@@ -141,7 +147,7 @@ def redis_check(uri: str) -> CheckFn:
             await _expect_ok(reader, "PING")
         finally:
             writer.close()
-        return f"{url.hostname}:{url.port or 6379}"
+        return url.path if url.scheme.endswith("+unix") else f"{url.hostname}:{url.port or 6379}"
 
     return check
 
@@ -181,8 +187,8 @@ def redis_uri() -> str:
     """The Redis that holds shared counters, if one is configured (else no Redis check)."""
     from chatbot.web.auth import get_auth_settings
 
-    storage = get_auth_settings().rate_limit_storage
-    return storage if storage.startswith(("redis://", "rediss://")) else ""
+    storage = get_auth_settings().rate_limit_storage.strip().removeprefix("async+")
+    return storage if storage.startswith(REDIS_SCHEMES) else ""
 
 
 async def readiness(services: Any, settings: Settings) -> Readiness:
