@@ -180,7 +180,7 @@ def test_deployment_probes_security_and_volumes() -> None:
         assert {m["name"] for m in mounts.values()} <= volumes
         assert mounts["/knowledge"]["readOnly"] is True
     (app,) = pod["containers"]
-    assert app["readinessProbe"]["httpGet"]["path"] == "/ready"
+    assert app["readinessProbe"]["httpGet"]["path"].split("?")[0] == "/ready"
     assert app["livenessProbe"]["httpGet"]["path"] == "/health"
     # The knowledge base: a read-only volume shared by every pod.
     claims = {

@@ -133,7 +133,7 @@ def guarded_server(
 
 
 def test_ready_says_what_is_down_and_why(guarded_server: AppServer, double) -> None:
-    double.inject("503", times=5, path="/models")
+    double.inject("503", times=20, path="/models")
     response = httpx.get(guarded_server.url + "/ready", timeout=10)
     assert response.status_code == 503
     checks = response.json()["checks"]
@@ -141,6 +141,11 @@ def test_ready_says_what_is_down_and_why(guarded_server: AppServer, double) -> N
     assert "ConnectionRefused" in checks["redis"]["detail"] or "Errno" in checks["redis"]["detail"]
     assert checks["backend"]["ok"] is False and "503" in checks["backend"]["detail"]
     assert checks["database"]["ok"] and checks["chroma"]["ok"] and checks["knowledge"]["ok"]
+    # An operator who prefers degraded answers to no answers lets these two be down.
+    allowing = httpx.get(guarded_server.url + "/ready?allow=backend,redis", timeout=10)
+    assert allowing.status_code == 200
+    assert allowing.json()["checks"]["redis"]["ok"] is False  # still reported
+    assert httpx.get(guarded_server.url + "/ready?allow=redis", timeout=10).status_code == 503
     # Alive all the same: an orchestrator must not restart it for a dependency's outage.
     assert httpx.get(guarded_server.url + "/health", timeout=5).status_code == 200
     double.reset()  # the backend is back

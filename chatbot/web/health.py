@@ -8,6 +8,7 @@ for operators.
   conversation database, Chroma, Redis (when it holds the rate-limit counters) and the
   knowledge base loaded. 503 names what is not ready and why (readiness). Each check has a
   short timeout and they run together: the answer comes within ``GUICHET_READY_TIMEOUT``.
+  ``?allow=backend,redis`` still reports those two but answers 200 without them.
 - ``/metrics``: ``chatbot.metrics`` in the Prometheus text format. When
   ``GUICHET_METRICS_TOKEN`` is set, only a request carrying it as a bearer token gets them.
 
@@ -191,7 +192,9 @@ def redis_uri() -> str:
     return storage if storage.startswith(REDIS_SCHEMES) else ""
 
 
-async def readiness(services: Any, settings: Settings) -> Readiness:
+async def readiness(
+    services: Any, settings: Settings, allowed: set[str] | None = None
+) -> Readiness:
     timeout = settings.ready_timeout
     checks: dict[str, CheckFn] = {}
     if settings.has_backend:
@@ -205,7 +208,9 @@ async def readiness(services: Any, settings: Settings) -> Readiness:
     results = dict(
         await asyncio.gather(*(_timed(name, fn, timeout) for name, fn in checks.items()))
     )
-    return Readiness(ready=all(c.ok for c in results.values()), checks=results)
+    allowed = allowed or set()
+    ready = all(c.ok or name in allowed for name, c in results.items())
+    return Readiness(ready=ready, checks=results)
 
 
 # --------------------------------------------------------------------------- the routes
@@ -221,7 +226,10 @@ def install_health_routes(app: Any, settings: Settings, get_services: Callable[[
         return JSONResponse({"status": "alive"}, headers={"Cache-Control": "no-store"})
 
     async def ready(request: Request) -> Response:
-        result = await readiness(get_services(), settings)
+        # ?allow=backend,redis: report those but stay ready without them (degraded answers,
+        # local rate counting), so that an outage of a shared service does not empty the pool.
+        allowed = {name.strip() for name in request.query_params.get("allow", "").split(",")}
+        result = await readiness(get_services(), settings, allowed)
         if not result.ready:
             failing = {name: c.detail for name, c in result.checks.items() if not c.ok}
             log.warning("not_ready", failing=sorted(failing))
