@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     postgres_url: str = ""  # e.g. postgresql://user@127.0.0.1:5432/guichet
     watch_knowledge: bool = True
 
+    # Server: worker processes for `chatbot serve` (0 = one per core; --workers overrides).
+    workers: int = Field(0, ge=0, le=256)
+
     # Front end.
     public_url: str = "http://127.0.0.1:8000"
     allowed_origins: Annotated[list[str], NoDecode] = Field(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -49,8 +51,20 @@ def test_health_is_json_ahead_of_the_ui(app_server: AppServer) -> None:
     assert response.json() == {"status": "alive"}  # not Chainlit's HTML page
 
 
+def wait_ready(url: str, query: str = "", deadline_s: float = 600) -> httpx.Response:
+    """/ready until it says 200: the server answers HTTP before its services are built."""
+    deadline = time.monotonic() + deadline_s
+    while True:
+        response = httpx.get(url + "/ready" + query, timeout=10)
+        if response.status_code == 200 or time.monotonic() > deadline:
+            return response
+        body = response.json()
+        assert response.status_code == 503 and body["ready"] is False, response.text
+        time.sleep(0.5)
+
+
 def test_ready_checks_every_part_when_all_are_up(app_server: AppServer, double) -> None:
-    response = httpx.get(app_server.url + "/ready", timeout=10)
+    response = wait_ready(app_server.url)
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["ready"] is True
@@ -133,6 +147,8 @@ def guarded_server(
 
 
 def test_ready_says_what_is_down_and_why(guarded_server: AppServer, double) -> None:
+    # Redis is down from the start: ready only when allowed to be without it.
+    assert wait_ready(guarded_server.url, "?allow=redis").status_code == 200
     double.inject("503", times=20, path="/models")
     response = httpx.get(guarded_server.url + "/ready", timeout=10)
     assert response.status_code == 503
@@ -237,3 +253,52 @@ async def test_redis_probe_speaks_to_a_real_redis() -> None:
     _, refused = await _timed("redis", redis_check("redis://nobody:wrong@127.0.0.1:6379/0"), 2)
     assert not refused.ok and "AUTH answered" in refused.detail
     assert "wrong" not in refused.detail  # a password never reaches the operator's screen
+
+
+def turn_workers(log: str) -> list[int]:
+    """The worker index of every ``turn_finished`` line of a server's JSON log."""
+    found = []
+    for line in log.splitlines():
+        if line.startswith("{") and '"turn_finished"' in line:
+            event = json.loads(line)
+            if event.get("event") == "turn_finished":
+                found.append(event.get("worker"))
+    return found
+
+
+async def test_metrics_of_two_serving_workers_are_summed(
+    albert: FakeAlbert, double, tmp_path: Path
+) -> None:
+    """``chatbot serve --workers 2``: whichever worker answers /metrics, it counts both."""
+    server = AppServer(
+        {
+            "GUICHET_WORKERS": "2",
+            "GUICHET_INSTANCE": "public",
+            "GUICHET_BACKEND_URL": albert.url,
+            "GUICHET_API_KEY": albert.api_key,
+            "GUICHET_DATA_DIR": str(tmp_path / "data"),
+        },
+        tmp_path,
+    )
+    try:
+        server.wait_ready(deadline_s=900)
+        deadline = time.monotonic() + 900
+        while server.logs().count('"services_ready"') < 2:  # both workers, not the first only
+            assert time.monotonic() < deadline and server.process.poll() is None, server.logs()
+            time.sleep(0.5)
+        for _ in range(16):  # new conversations until each worker has answered one
+            chat = await Chat.open(server.url)
+            try:
+                await chat.ask("Comment renouveler ma carte d'identité ?")
+            finally:
+                await chat.close()
+            if len(set(turn_workers(server.logs()))) == 2:
+                break
+        turns = turn_workers(server.logs())
+        assert len(set(turns)) == 2, turns
+        for _ in range(6):  # new connections: the kernel hands them to either worker
+            found = samples(server.url)
+            assert sum(v for k, v in found.items() if k[0] == "guichet_turns_total") == len(turns)
+            assert value(found, "guichet_knowledge_fiches") > 0
+    finally:
+        server.stop()

@@ -116,10 +116,10 @@ def database_check(settings: Settings) -> CheckFn:
     return check
 
 
-def chroma_check(services: Any, settings: Settings) -> CheckFn:
+def chroma_check(services: Any, settings: Settings, starting: str) -> CheckFn:
     async def check() -> str:
         if services is None:
-            raise RuntimeError("the knowledge store is not open yet (starting)")
+            raise RuntimeError(f"the knowledge store is not open yet: {starting}")
         client = services.kb.client
         # heartbeat() is a blocking call; in a thread, the timeout above still bounds the probe.
         await asyncio.to_thread(client.heartbeat)
@@ -169,10 +169,10 @@ async def _expect_ok(reader: asyncio.StreamReader, command: str) -> None:
         raise RuntimeError(f"{command} answered {answer}")
 
 
-def knowledge_check(services: Any) -> CheckFn:
+def knowledge_check(services: Any, starting: str) -> CheckFn:
     async def check() -> str:
         if services is None:
-            raise RuntimeError("starting: the knowledge base is not loaded yet")
+            raise RuntimeError(f"the knowledge base is not loaded yet: {starting}")
         chunks = services.kb.chunks
         if not chunks:
             raise RuntimeError(
@@ -193,18 +193,20 @@ def redis_uri() -> str:
 
 
 async def readiness(
-    services: Any, settings: Settings, allowed: set[str] | None = None
+    services: Any, settings: Settings, allowed: set[str] | None = None, starting: str = ""
 ) -> Readiness:
+    """Every check at once; ``starting`` says why ``services`` is None (still loading...)."""
+    starting = starting or "starting"
     timeout = settings.ready_timeout
     checks: dict[str, CheckFn] = {}
     if settings.has_backend:
         checks["backend"] = backend_check(settings, timeout)
     checks["database"] = database_check(settings)
-    checks["chroma"] = chroma_check(services, settings)
+    checks["chroma"] = chroma_check(services, settings, starting)
     uri = redis_uri()
     if uri:
         checks["redis"] = redis_check(uri)
-    checks["knowledge"] = knowledge_check(services)
+    checks["knowledge"] = knowledge_check(services, starting)
     results = dict(
         await asyncio.gather(*(_timed(name, fn, timeout) for name, fn in checks.items()))
     )
@@ -216,8 +218,16 @@ async def readiness(
 # --------------------------------------------------------------------------- the routes
 
 
-def install_health_routes(app: Any, settings: Settings, get_services: Callable[[], Any]) -> None:
-    """Mount the three routes at the head of ``app``'s routes (ahead of Chainlit's)."""
+def install_health_routes(
+    app: Any,
+    settings: Settings,
+    get_services: Callable[[], Any],
+    starting: Callable[[], str | None] = lambda: None,
+) -> None:
+    """Mount the three routes at the head of ``app``'s routes (ahead of Chainlit's).
+
+    ``get_services`` returns the process's ``Services`` or None while they are built (it must
+    not wait); ``starting`` says why they are not there (``chatbot.boot.problem``)."""
     if any(getattr(route, "path", None) == HEALTH_PATH for route in app.router.routes):
         return
     token = settings.metrics_token.get_secret_value()
@@ -229,7 +239,9 @@ def install_health_routes(app: Any, settings: Settings, get_services: Callable[[
         # ?allow=backend,redis: report those but stay ready without them (degraded answers,
         # local rate counting), so that an outage of a shared service does not empty the pool.
         allowed = {name.strip() for name in request.query_params.get("allow", "").split(",")}
-        result = await readiness(get_services(), settings, allowed)
+        services = get_services()
+        why = (starting() or "") if services is None else ""
+        result = await readiness(services, settings, allowed, why)
         if not result.ready:
             failing = {name: c.detail for name, c in result.checks.items() if not c.ok}
             log.warning("not_ready", failing=sorted(failing))
