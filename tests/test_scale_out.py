@@ -180,6 +180,8 @@ def cluster(albert: FakeAlbert, tmp_path_factory: pytest.TempPathFactory) -> Ite
             )
         for instance in instances:
             instance.wait_ready(deadline_s=1200)  # slow when the machine is shared
+            # HTTP answers before the services are built: wait until they are.
+            wait_until(lambda i=instance: ready(i)[0] == 200, "instances ready", 1200, 1)
         nginx = Nginx(tmp, [f"127.0.0.1:{i.port}" for i in instances], port=lb_port)
         yield {
             "nginx": nginx,
@@ -320,6 +322,7 @@ async def test_a_fiche_edited_once_is_served_by_both(cluster, chats) -> None:
     nginx: Nginx = cluster["nginx"]
     instances: list[AppServer] = cluster["instances"]
     before = [chunks_served(i) for i in instances]
+    assert all(before), before  # both serve the knowledge base already
     fiche = cluster["knowledge"] / "public" / "aah.md"
     fiche.write_text(
         fiche.read_text(encoding="utf-8") + f"\n## Le formulaire {NEW_WORD}\n"
