@@ -213,3 +213,39 @@ async def test_a_reader_takes_over_when_the_syncer_stops(tmp_path: Path, monkeyp
     finally:
         await reader.aclose()
         await syncer.aclose()
+
+
+async def test_a_syncer_whose_advisory_lock_is_lost_stops_syncing(
+    tmp_path: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A PostgreSQL restart (here: its session killed) frees the lock: another process may
+    take it, and the old syncer must notice and become a reader, never two syncers."""
+    import psycopg
+
+    from chatbot.knowledge import shared as shared_module
+
+    monkeypatch.setattr(shared_module, "CHECK_EVERY_S", 0.05)
+    monkeypatch.setattr(shared_module, "TAKEOVER_EVERY_S", 0.1)
+    folder = tmp_path / "knowledge"
+    shutil.copytree(FIXTURES / "good", folder)
+    settings = make_settings(tmp_path, knowledge_dir=folder, postgres_url=postgres_url)
+    syncer, reader = SharedKnowledge(settings), SharedKnowledge(settings)
+    try:
+        await syncer.open(sync=True, hold=True)
+        await reader.open(sync=True, hold=True)
+        assert syncer.is_syncer and not reader.is_syncer
+        syncer.start(watch=False)
+        reader.start(watch=False)
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_locks "
+                "WHERE locktype = 'advisory' AND granted"
+            )
+        deadline = time.monotonic() + 10
+        while not reader.is_syncer and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.5)
+        assert reader.is_syncer and not syncer.is_syncer
+    finally:
+        await reader.aclose()
+        await syncer.aclose()
