@@ -14,6 +14,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,7 @@ from chatbot.outbound import published
 from tests.conftest import ROOT, make_settings
 
 FIXTURES = Path(__file__).parent / "fixtures" / "kb"
+UNUSED_CHROMA = "http://127.0.0.1:9"  # names a shared store; never contacted by these tests
 QUESTION = published("Combien coûte le timbre fiscal du passeport ?")
 
 # Both processes open the same knowledge base at the same moment (a file tells them when),
@@ -42,9 +44,9 @@ CONTENDER = textwrap.dedent(
     from chatbot.knowledge.shared import SharedKnowledge
     from chatbot.settings import Settings
 
-    data, knowledge, go, postgres = sys.argv[1:5]
+    data, knowledge, go, postgres, chroma = sys.argv[1:6]
     settings = Settings(data_dir=data, knowledge_dir=knowledge, postgres_url=postgres,
-                        _env_file=None)
+                        chroma_url=chroma, _env_file=None)
 
     async def main():
         while not Path(go).exists():
@@ -61,12 +63,53 @@ CONTENDER = textwrap.dedent(
 )
 
 
-def contend(tmp_path: Path, postgres: str = "") -> list[dict]:
+@pytest.fixture
+def chroma_server(tmp_path: Path) -> Iterator[str]:
+    """A Chroma server (``chroma run``), as machines that share the store use."""
+    import httpx
+
+    from tests.conftest import free_port
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "chroma"),
+            "run",
+            "--path",
+            str(tmp_path / "chroma-server"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(url + "/api/v2/heartbeat", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None, "chroma run exited"
+            time.sleep(0.3)
+        else:
+            pytest.fail("chroma run did not answer in 120 s")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def contend(tmp_path: Path, postgres: str = "", chroma: str = "") -> list[dict]:
     folder = tmp_path / "knowledge"
     shutil.copytree(FIXTURES / "good", folder)
     go = tmp_path / "go"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    args = [str(tmp_path / "data"), str(folder), str(go), postgres]
+    args = [str(tmp_path / "data"), str(folder), str(go), postgres, chroma]
     procs = [
         subprocess.Popen(
             [sys.executable, "-c", CONTENDER, *args],
@@ -97,8 +140,11 @@ def test_two_processes_only_one_syncs(tmp_path: Path) -> None:
     assert reader["embedded"] == 0  # the other one wrote nothing
 
 
-def test_two_processes_only_one_syncs_on_postgres(tmp_path: Path, postgres_url: str) -> None:
-    results = contend(tmp_path, postgres_url)
+def test_two_processes_only_one_syncs_on_postgres(
+    tmp_path: Path, postgres_url: str, chroma_server: str
+) -> None:
+    """Machines sharing a Chroma server: the lock is PostgreSQL's (separate data folders)."""
+    results = contend(tmp_path, postgres_url, chroma_server)
     assert sorted(r["syncer"] for r in results) == [False, True], results
     assert [r["embedded"] for r in results if not r["syncer"]] == [0]
 
@@ -137,8 +183,9 @@ def test_the_lock_is_freed_when_its_holder_dies(tmp_path: Path) -> None:
 
 
 def test_advisory_lock_is_exclusive_and_freed_on_release(tmp_path: Path, postgres_url: str) -> None:
-    settings = make_settings(tmp_path, postgres_url=postgres_url)
+    settings = make_settings(tmp_path, postgres_url=postgres_url, chroma_url=UNUSED_CHROMA)
     first, second = KnowledgeLock(settings), KnowledgeLock(settings)
+    assert first.kind == "postgres"
     assert first.try_acquire() and first.still_held()
     assert not second.try_acquire()
     first.release()
@@ -147,7 +194,7 @@ def test_advisory_lock_is_exclusive_and_freed_on_release(tmp_path: Path, postgre
 
 
 def test_versions_on_postgres(tmp_path: Path, postgres_url: str) -> None:
-    settings = make_settings(tmp_path, postgres_url=postgres_url)
+    settings = make_settings(tmp_path, postgres_url=postgres_url, chroma_url=UNUSED_CHROMA)
     assert current_version(settings) == ""
     check = VersionCheck(settings)
     assert check.changed() is None
@@ -213,3 +260,52 @@ async def test_a_reader_takes_over_when_the_syncer_stops(tmp_path: Path, monkeyp
     finally:
         await reader.aclose()
         await syncer.aclose()
+
+
+async def test_a_syncer_whose_advisory_lock_is_lost_stops_syncing(
+    tmp_path: Path, postgres_url: str, chroma_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A PostgreSQL restart (here: its session killed) frees the lock: another process may
+    take it, and the old syncer must notice and become a reader, never two syncers."""
+    import psycopg
+
+    from chatbot.knowledge import shared as shared_module
+
+    monkeypatch.setattr(shared_module, "CHECK_EVERY_S", 0.05)
+    monkeypatch.setattr(shared_module, "TAKEOVER_EVERY_S", 0.1)
+    folder = tmp_path / "knowledge"
+    shutil.copytree(FIXTURES / "good", folder)
+    settings = make_settings(
+        tmp_path, knowledge_dir=folder, postgres_url=postgres_url, chroma_url=chroma_server
+    )
+    syncer, reader = SharedKnowledge(settings), SharedKnowledge(settings)
+    try:
+        await syncer.open(sync=True, hold=True)
+        await reader.open(sync=True, hold=True)
+        assert syncer.is_syncer and not reader.is_syncer
+        syncer.start(watch=False)
+        reader.start(watch=False)
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_locks "
+                "WHERE locktype = 'advisory' AND granted"
+            )
+        deadline = time.monotonic() + 10
+        while not reader.is_syncer and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.5)
+        assert reader.is_syncer and not syncer.is_syncer
+    finally:
+        await reader.aclose()
+        await syncer.aclose()
+
+
+def test_the_lock_follows_the_store(tmp_path: Path, postgres_url: str) -> None:
+    """PostgreSQL alone does not make the store shared: two instances with their own embedded
+    Chroma (separate data folders) must each sync their own, not wait for the other."""
+    one = KnowledgeLock(make_settings(tmp_path / "one", postgres_url=postgres_url))
+    two = KnowledgeLock(make_settings(tmp_path / "two", postgres_url=postgres_url))
+    assert one.kind == two.kind == "file"
+    assert one.try_acquire() and two.try_acquire()
+    one.release()
+    two.release()

@@ -3,16 +3,22 @@
 Two small pieces, shared by every process that serves the same knowledge (the workers of
 ``chatbot serve --workers N`` on one machine, or instances on several machines):
 
-- **the sync lock** (``KnowledgeLock``, ``sync_lock``): whoever holds it may write the
-  Chroma store. A PostgreSQL advisory lock when ``GUICHET_POSTGRES_URL`` is set (it works
-  across machines and is released when the holder's connection ends, even on a crash); a
-  ``flock`` on ``<data>/knowledge.lock`` otherwise (released by the kernel when the holder
-  dies).
+The lock and the version live where the store lives, so that they cover exactly the
+processes that share it (``shared_store``):
+
+- a **Chroma server** (``GUICHET_CHROMA_URL``) with ``GUICHET_POSTGRES_URL``: machines share
+  the store, so the lock is a PostgreSQL advisory lock (released when the holder's connection
+  ends, even on a crash) keyed on the Chroma URL, and the version a row of the
+  ``guichet_knowledge_version`` table;
+- otherwise (the embedded store in the data folder, or a Chroma server without PostgreSQL:
+  one machine): a ``flock`` on ``<data>/knowledge.lock`` (released by the kernel when the
+  holder dies) and the ``<data>/knowledge.version`` file.
+
+- **the sync lock** (``KnowledgeLock``, ``sync_lock``): whoever holds it may write the store.
 - **the knowledge version** (``current_version``, ``publish_version``): a token the syncer
-  writes after every sync that changed the store, in the ``guichet_knowledge_version`` table
-  (PostgreSQL) or the ``<data>/knowledge.version`` file. A reader compares it with the
-  version it loaded (``VersionCheck.changed()``, a few microseconds for the file, one
-  indexed SELECT for PostgreSQL) and reloads when it differs.
+  writes after every sync that changed the store. A reader compares it with the version it
+  loaded (``VersionCheck.changed()``, a few microseconds for the file, one indexed SELECT
+  for PostgreSQL) and reloads when it differs.
 
 Usage::
 
@@ -41,8 +47,23 @@ from chatbot.settings import Settings
 
 log = get_logger("guichet.knowledge.leader")
 
-# pg_advisory_lock takes a bigint: "guichetk" in ASCII, so no other application collides.
-ADVISORY_KEY = int.from_bytes(b"guichetk", "big") & 0x7FFF_FFFF_FFFF_FFFF
+# pg_advisory_lock takes a bigint: "guichetk" in ASCII, so no other application collides,
+# mixed with the Chroma URL so that two deployments on one database do not share a lock.
+ADVISORY_BASE = int.from_bytes(b"guichetk", "big")
+
+
+def shared_store(settings: Settings) -> bool:
+    """Whether the store is shared across machines (a Chroma server and PostgreSQL)."""
+    return bool(settings.postgres_url and settings.chroma_url)
+
+
+def advisory_key(settings: Settings) -> int:
+    import hashlib
+
+    digest = int.from_bytes(hashlib.sha256(settings.chroma_url.encode()).digest()[:8], "big")
+    return (ADVISORY_BASE ^ digest) & 0x7FFF_FFFF_FFFF_FFFF
+
+
 VERSION_TABLE = "guichet_knowledge_version"
 LOCK_FILE = "knowledge.lock"
 VERSION_FILE = "knowledge.version"
@@ -63,7 +84,7 @@ class KnowledgeLock:
 
     @property
     def kind(self) -> str:
-        return "postgres" if self.settings.postgres_url else "file"
+        return "postgres" if shared_store(self.settings) else "file"
 
     @property
     def held(self) -> bool:
@@ -74,7 +95,7 @@ class KnowledgeLock:
         with self._guard:
             if self.held:
                 return True
-            if self.settings.postgres_url:
+            if shared_store(self.settings):
                 return self._try_postgres()
             return self._try_file()
 
@@ -97,7 +118,8 @@ class KnowledgeLock:
                 self._fd = None
             if self._conn is not None:
                 try:
-                    self._conn.execute("SELECT pg_advisory_unlock(%s)", (ADVISORY_KEY,))
+                    key = advisory_key(self.settings)
+                    self._conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
                 except Exception:  # the session is gone: so is its lock
                     pass
                 finally:
@@ -136,7 +158,8 @@ class KnowledgeLock:
 
         conn = psycopg.connect(self.settings.postgres_url, autocommit=True, connect_timeout=5)
         try:
-            row = conn.execute("SELECT pg_try_advisory_lock(%s)", (ADVISORY_KEY,)).fetchone()
+            key = advisory_key(self.settings)
+            row = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
         except BaseException:
             conn.close()
             raise
@@ -181,17 +204,19 @@ def _pg_create(conn: Any) -> None:
     try:
         conn.execute(
             f"CREATE TABLE IF NOT EXISTS {VERSION_TABLE} "
-            "(id int PRIMARY KEY, version text NOT NULL, changed_at timestamptz NOT NULL)"
+            "(store text PRIMARY KEY, version text NOT NULL, changed_at timestamptz NOT NULL)"
         )
     except (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateTable):
         pass  # another process created it at the same moment
 
 
-def _pg_version(conn: Any) -> str:
+def _pg_version(conn: Any, store: str) -> str:
     import psycopg
 
     try:
-        row = conn.execute(f"SELECT version FROM {VERSION_TABLE} WHERE id = 1").fetchone()
+        row = conn.execute(
+            f"SELECT version FROM {VERSION_TABLE} WHERE store = %s", (store,)
+        ).fetchone()
     except psycopg.errors.UndefinedTable:
         return ""  # nothing published yet
     return str(row[0]) if row else ""
@@ -199,11 +224,11 @@ def _pg_version(conn: Any) -> str:
 
 def current_version(settings: Settings) -> str:
     """The version the syncer last published ("" if none yet)."""
-    if settings.postgres_url:
+    if shared_store(settings):
         import psycopg
 
         with psycopg.connect(settings.postgres_url, autocommit=True, connect_timeout=5) as conn:
-            return _pg_version(conn)
+            return _pg_version(conn, settings.chroma_url)
     try:
         return version_path(settings).read_text(encoding="utf-8").strip()
     except FileNotFoundError:
@@ -213,16 +238,16 @@ def current_version(settings: Settings) -> str:
 def publish_version(settings: Settings) -> str:
     """Write a new version (call it once the store holds a complete new state)."""
     version = f"{time.time_ns()}-{uuid.uuid4().hex[:8]}"
-    if settings.postgres_url:
+    if shared_store(settings):
         import psycopg
 
         with psycopg.connect(settings.postgres_url, autocommit=True, connect_timeout=5) as conn:
             _pg_create(conn)
             conn.execute(
-                f"INSERT INTO {VERSION_TABLE} (id, version, changed_at) VALUES (1, %s, now()) "
-                "ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version, "
-                "changed_at = EXCLUDED.changed_at",
-                (version,),
+                f"INSERT INTO {VERSION_TABLE} (store, version, changed_at) "
+                "VALUES (%s, %s, now()) ON CONFLICT (store) DO UPDATE "
+                "SET version = EXCLUDED.version, changed_at = EXCLUDED.changed_at",
+                (settings.chroma_url, version),
             )
     else:
         path = version_path(settings)
@@ -248,7 +273,7 @@ class VersionCheck:
 
     def peek(self) -> str | None:
         """The published version, or None when it cannot be read right now."""
-        if not self.settings.postgres_url:
+        if not shared_store(self.settings):
             try:
                 return version_path(self.settings).read_text(encoding="utf-8").strip()
             except FileNotFoundError:
@@ -262,7 +287,7 @@ class VersionCheck:
                 self._conn = psycopg.connect(
                     self.settings.postgres_url, autocommit=True, connect_timeout=5
                 )
-            return _pg_version(self._conn)
+            return _pg_version(self._conn, self.settings.chroma_url)
         except psycopg.Error:
             self.close()
             return None

@@ -106,11 +106,11 @@ class SharedKnowledge:
     async def _run(self, watch: bool) -> None:
         while True:
             if self.is_syncer:
-                if watch:
-                    assert self.kb is not None
-                    await watch_folder(self.settings.knowledge_dir, self._sync)
-                    return  # the folder is missing: the watcher said so
-                return  # syncer without watching: nothing more to do
+                await self._lead(watch)
+                if self.is_syncer:
+                    return  # not watching, or the folder is missing (the watcher said so)
+                log.warning("kb_sync_lock_lost", lock=self.lock.kind)
+                self.versions.loaded = ""  # type: ignore[union-attr]  # reload what is there
             await self._follow()
             # We took the lock over: catch up with edits made while nobody synced.
             log.info("kb_syncer_takeover")
@@ -118,6 +118,27 @@ class SharedKnowledge:
                 await self._sync()
             except Exception as exc:
                 log.error("kb_resync_failed", error=type(exc).__name__)
+
+    async def _lead(self, watch: bool) -> None:
+        """Watch and sync while the lock is ours (a PostgreSQL restart drops it: then stop)."""
+        watcher = (
+            asyncio.create_task(watch_folder(self.settings.knowledge_dir, self._sync))
+            if watch
+            else None
+        )
+        try:
+            while self.lock.kind == "postgres":
+                await asyncio.sleep(TAKEOVER_EVERY_S)
+                if watcher is not None and watcher.done():
+                    break
+                if not await asyncio.to_thread(self.lock.still_held):
+                    await asyncio.to_thread(self.lock.release)
+                    return
+            if watcher is not None:
+                await watcher
+        finally:
+            if watcher is not None and not watcher.done():
+                watcher.cancel()
 
     async def _follow(self) -> None:
         """Reload new versions until this process gets the lock."""
