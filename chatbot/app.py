@@ -8,6 +8,7 @@ in at ``/agent``). The role always comes from the server-side login, never from 
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 import chainlit as cl
 from chainlit.config import ChainlitConfigOverrides, UISettings
@@ -17,38 +18,30 @@ from chainlit.types import ChatProfile, InputAudioChunk, Starter
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from chatbot import boot, metrics
 from chatbot.api.routes import install_api
-from chatbot.backend import BackendError
-from chatbot.backend.audio import pcm16_to_wav
-from chatbot.editors.groups import preload as preload_grouping
 from chatbot.editors.web import install_editors
-from chatbot.flows.schema import Flow
 from chatbot.logs import configure_logging, get_logger
-from chatbot.present import as_markdown
-from chatbot.privacy import Pseudonymiser
 from chatbot.roles import Role
-from chatbot.services import FlowAccessError, Services
 from chatbot.settings import get_settings
 from chatbot.store.files import install_file_route
-from chatbot.store.layer import build_data_layer
-from chatbot.store.schema import create_schema, database_url
-from chatbot.threads import (
-    current_memory,
-    end_memory,
-    resume_memory,
-    run_turn_with_memory,
-    start_memory,
-)
-from chatbot.turn import Caller, Token, TurnResult
 from chatbot.web import auth
 from chatbot.web.assets import install_offline_html
 from chatbot.web.flood import widget_token_refusal
+from chatbot.web.health import install_health_routes
 from chatbot.web.proconnect import register_proconnect
 from chatbot.web.shield import install_shield
 
+# The rest (spaCy, Presidio, Chroma, LangGraph, the data layer) is imported by
+# ``chatbot.boot`` in the background, so that the server answers within seconds.
+if TYPE_CHECKING:
+    from chatbot.flows.schema import Flow
+    from chatbot.privacy import Pseudonymiser
+    from chatbot.services import Services
+    from chatbot.turn import TurnResult
+
 log = get_logger("guichet.app")
 settings = get_settings()
-_services: Services | None = None
 _background: set[asyncio.Task] = set()  # kept referenced until done
 
 CRASH = (
@@ -63,9 +56,11 @@ chainlit_config.project.allow_origins[:] = settings.allowed_origins
 install_offline_html(chainlit_server)  # no font or script fetched from another host
 install_file_route(chainlit_server, settings)  # elements of agents' threads, owner only
 # The OpenAI-compatible API at /v1, for other systems (keys: `chatbot keys`).
-install_api(chainlit_server, settings, lambda: _services)
+install_api(chainlit_server, settings, boot.current)
 # The editors' space (/editeurs): editors and admins only, decided from the signed session.
-install_editors(chainlit_server, settings, lambda: _services)
+install_editors(chainlit_server, settings, boot.current)
+# /health, /ready, /metrics for load balancers, orchestrators and monitoring.
+install_health_routes(chainlit_server, settings, boot.current, starting=boot.problem)
 # Origin of the socket, revoked sessions, login rate limit, switched-off features, sizes,
 # Secure cookies, access logs without paths: chatbot/web/shield.py (docs/threat-model.md).
 install_shield(chainlit_server, settings)
@@ -101,6 +96,8 @@ def _privacy() -> Pseudonymiser | None:
 @cl.data_layer
 def data_layer():
     """Agents' conversations and feedback, stored pseudonymised; citizens' are not stored."""
+    from chatbot.store.layer import build_data_layer
+
     return build_data_layer(settings, _privacy)
 
 
@@ -114,33 +111,41 @@ def _role() -> str:
 
 @cl.on_app_startup
 async def startup() -> None:
-    global _services
     configure_logging(settings.log_format, settings.log_level)
+    boot.begin(_start_services)  # the server listens meanwhile (chatbot/boot.py)
+
+
+async def _start_services() -> Services:
+    from chatbot.editors.groups import preload as preload_grouping
+    from chatbot.services import Services
+    from chatbot.store.schema import create_schema, database_url
+
     await create_schema(database_url(settings))
-    _services = await Services.start(settings, watch=True, verify=False, sweep=True)
-    _enable_audio(_services)
+    services = await Services.start(settings, watch=True, verify=False, sweep=True)
+    _enable_audio(services)
     # The editors' grouping needs scikit-learn, SciPy and the word vectors: seconds to load,
     # done now in the background rather than at the first editor's visit.
     task = asyncio.create_task(asyncio.to_thread(preload_grouping))
     _background.add(task)
     task.add_done_callback(_background.discard)
+    return services
 
 
 @cl.on_app_shutdown
 async def shutdown() -> None:
-    if _services is not None:
-        await _services.aclose()
+    services = boot.current()
+    if services is not None:
+        await services.aclose()
 
 
-def _visible_flows(role: str) -> list[Flow]:
-    assert _services is not None, "startup did not run"
-    return _services.offered_flows(role)
+def _visible_flows(services: Services, role: str) -> list[Flow]:
+    return services.offered_flows(role)
 
 
 @cl.set_chat_profiles
 async def chat_profiles(user: cl.User | None, language: str | None = None) -> list[ChatProfile]:
     role = auth.role_of(user) if settings.instance != "public" else Role.citizen
-    flows = _visible_flows(role)
+    flows = _visible_flows(await boot.services(), role)
     # The default is the flow made for this role first (the helpdesk for agents).
     default = next((f for f in flows if f.roles[0] == role), flows[0] if flows else None)
     return [
@@ -161,37 +166,53 @@ async def chat_profiles(user: cl.User | None, language: str | None = None) -> li
     ]
 
 
-def _current_flow() -> Flow | None:
+def _current_flow(services: Services) -> Flow | None:
     """The flow this session may use: the chosen profile if the role allows it."""
-    assert _services is not None, "startup did not run"
+    from chatbot.services import FlowAccessError
+
     role = _role()
     try:
-        return _services.flow_for(cl.user_session.get("chat_profile"), role)
+        return services.flow_for(cl.user_session.get("chat_profile"), role)
     except FlowAccessError:
-        flows = _visible_flows(role)
+        flows = _visible_flows(services, role)
         return flows[0] if flows else None
 
 
 @cl.on_chat_start
 async def chat_start() -> None:
-    assert _services is not None, "startup did not run"
-    cl.user_session.set("privacy", _services.privacy())
+    from chatbot.threads import start_memory
+
+    services = await boot.services()
+    cl.user_session.set("privacy", services.privacy())
+    cl.user_session.set("counted", True)
+    metrics.session_opened()
     start_memory(_role())  # never the thread id the browser sent
 
 
 @cl.on_chat_resume
 async def chat_resume(thread: dict) -> None:
+    from chatbot.threads import resume_memory
+
     # A resumed thread starts a new mapping: stored text holds placeholders only.
-    assert _services is not None, "startup did not run"
-    cl.user_session.set("privacy", _services.privacy())
-    await resume_memory(_services, _role(), thread)  # only the agent's own stored thread
+    services = await boot.services()
+    cl.user_session.set("privacy", services.privacy())
+    if not cl.user_session.get("counted"):
+        cl.user_session.set("counted", True)
+        metrics.session_opened()
+    await resume_memory(services, _role(), thread)  # only the agent's own stored thread
 
 
 @cl.on_chat_end
 async def chat_end() -> None:
+    from chatbot.threads import end_memory
+
+    if cl.user_session.get("counted"):
+        cl.user_session.set("counted", False)
+        metrics.session_closed()
     # A citizen's conversation memory goes when the visit ends (chainlit.md says so).
-    if _services is not None:
-        await end_memory(_services, chainlit_config.project.session_timeout + 5)
+    services = boot.current()
+    if services is not None:
+        await end_memory(services, chainlit_config.project.session_timeout + 5)
 
 
 # --- one message --------------------------------------------------------------------------
@@ -199,12 +220,16 @@ async def chat_end() -> None:
 
 @cl.on_message
 async def on_message(message: cl.Message) -> None:
-    assert _services is not None, "startup did not run"
-    flow = _current_flow()
+    from chatbot.present import as_markdown
+    from chatbot.threads import current_memory, run_turn_with_memory
+    from chatbot.turn import Caller, Token
+
+    services = await boot.services()
+    flow = _current_flow(services)
     if flow is None:
         await cl.Message(content=NO_FLOW, author="Guichet").send()
         return
-    privacy = cl.user_session.get("privacy") or _services.privacy()
+    privacy = cl.user_session.get("privacy") or services.privacy()
     cl.user_session.set("privacy", privacy)
     user = cl.user_session.get("user")
     caller = Caller(user_id=getattr(user, "identifier", None), role=_role())
@@ -212,7 +237,7 @@ async def on_message(message: cl.Message) -> None:
     result: TurnResult | None = None
     try:
         async for event in run_turn_with_memory(
-            _services,
+            services,
             message.content,
             flow_name=flow.name,
             memory=current_memory(caller.role),
@@ -287,13 +312,17 @@ async def audio_chunk(chunk: InputAudioChunk) -> None:
 
 @cl.on_audio_end
 async def audio_end() -> None:
+    from chatbot.backend import BackendError
+    from chatbot.backend.audio import pcm16_to_wav
+
     buffer = cl.user_session.get("audio") or bytearray()
     cl.user_session.set("audio", None)
-    if not buffer or _services is None or _services.backend is None:
+    services = boot.current()
+    if not buffer or services is None or services.backend is None:
         return
     wav = pcm16_to_wav(bytes(buffer), chainlit_config.features.audio.sample_rate)
     try:
-        text = await _services.backend.transcribe(wav)
+        text = await services.backend.transcribe(wav)
     except BackendError as exc:
         log.warning("audio_transcription_failed", kind=exc.kind)
         await cl.Message(content=AUDIO_FAILED, author="Guichet").send()

@@ -19,6 +19,7 @@ from chatbot.paths import ROOT
 from chatbot.roles import ROLES
 
 if TYPE_CHECKING:
+    from chatbot.serving.workers import WorkerInfo
     from chatbot.settings import Settings
 
 # Building the parser imports every module below: each keeps its heavy imports (spaCy,
@@ -37,6 +38,7 @@ COMMAND_MODULES = [
     "chatbot.api.keys_cli",
     "chatbot.api.bench",
     "chatbot.fake_albert.commands",
+    "chatbot.serving.commands",
 ]
 
 
@@ -67,6 +69,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="start the chat (Chainlit) on HOST:PORT")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="worker processes (default: GUICHET_WORKERS, else one per core)",
+    )
+    # Set by the parent on the workers it starts (chatbot/serving/workers.py).
+    for hidden in ("--worker-fd", "--worker-index", "--worker-count"):
+        serve.add_argument(hidden, type=int, default=None, help=argparse.SUPPRESS)
+    serve.add_argument("--worker-dir", default=None, help=argparse.SUPPRESS)
     serve.set_defaults(func=cmd_serve)
 
     ask = sub.add_parser("ask", help="run one turn without the UI")
@@ -132,6 +144,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from chatbot.settings import load_settings
 
     settings = load_settings()
+    if args.worker_fd is not None:  # a worker started by the parent below
+        return serve_worker(args)
+    workers = args.workers if args.workers is not None else settings.workers
+    if workers < 0:
+        print("error: --workers must be 0 (one per core) or more", file=sys.stderr)
+        return 2
+    if workers == 0:
+        from chatbot.serving.workers import default_workers
+
+        workers = default_workers()
     # Take the port first: a busy port is said at once, before anything slow.
     try:
         listener = listen_socket(args.host, args.port)
@@ -160,12 +182,34 @@ def cmd_serve(args: argparse.Namespace) -> int:
             else ("embedded default: no model configured, answers are cited excerpts")
         )
         print(f"Guichet: {mode}", flush=True)
-        # Chainlit reads its folder (.chainlit/, public/, chainlit.md) when first imported.
-        os.environ["CHAINLIT_APP_ROOT"] = str(ROOT)
-        if settings.instance != "public" and not os.environ.get("CHAINLIT_AUTH_SECRET"):
-            os.environ["CHAINLIT_AUTH_SECRET"] = auth_secret(settings)
-        os.chdir(ROOT)
+        prepare_chainlit(settings)
+        if workers > 1:
+            from chatbot.serving.workers import supervise
+
+            return supervise(listener, args.host, args.port, workers)
         return run_chainlit(listener, args.host, args.port)
+
+
+def prepare_chainlit(settings: Settings) -> None:
+    """What Chainlit reads from the environment; workers inherit it from their parent."""
+    # Chainlit reads its folder (.chainlit/, public/, chainlit.md) when first imported.
+    os.environ["CHAINLIT_APP_ROOT"] = str(ROOT)
+    if settings.instance != "public" and not os.environ.get("CHAINLIT_AUTH_SECRET"):
+        os.environ["CHAINLIT_AUTH_SECRET"] = auth_secret(settings)
+    os.chdir(ROOT)
+
+
+def serve_worker(args: argparse.Namespace) -> int:
+    """One of the parent's workers: the shared socket, plus a private one for its siblings."""
+    from pathlib import Path
+
+    from chatbot.logs import bind_process
+    from chatbot.serving.workers import WorkerInfo
+
+    worker = WorkerInfo(args.worker_index, args.worker_count, Path(args.worker_dir))
+    bind_process(worker=worker.index, pid=os.getpid())
+    listener = socket.socket(fileno=args.worker_fd)
+    return run_chainlit(listener, args.host, args.port, worker=worker)
 
 
 def listen_socket(host: str, port: int) -> socket.socket:
@@ -195,11 +239,15 @@ def port_problem(host: str, port: int, exc: OSError) -> str:
     return f"cannot listen on {host}:{port} ({reason}); choose another with --host or --port"
 
 
-def run_chainlit(listener: socket.socket, host: str, port: int) -> int:
+def run_chainlit(
+    listener: socket.socket, host: str, port: int, worker: WorkerInfo | None = None
+) -> int:
     """Run the Chainlit app in this process on LISTENER, as ``chainlit run --headless`` would.
 
     Mirrors ``chainlit.cli.run_chainlit`` (Chainlit 2.x, pinned in uv.lock), with two
     changes: the socket is the one bound above, and "open ..." is printed once it listens.
+    A WORKER (``--workers``) also listens on its private socket and routes session-bound
+    HTTP calls to the worker holding the session (``chatbot.serving.workers``).
     """
     os.environ["CHAINLIT_HOST"] = host
     os.environ["CHAINLIT_PORT"] = str(port)
@@ -228,11 +276,18 @@ def run_chainlit(listener: socket.socket, host: str, port: int) -> int:
     assert_app()
     init_markdown(config.root)
     init_lc_cache()
+    sockets = [listener]
+    if worker is not None:
+        from chatbot.serving.workers import SessionRouter, websocket_only
+
+        websocket_only()
+        app.add_middleware(SessionRouter, worker=worker)  # outermost: added last
+        sockets.append(worker.private_socket())
 
     class Server(uvicorn.Server):
         async def startup(self, sockets: list[socket.socket] | None = None) -> None:
             await super().startup(sockets=sockets)
-            if self.started:
+            if self.started and (worker is None or worker.index == 0):
                 print(f"Guichet: open http://{host}:{port} in your browser", flush=True)
 
     deflate = os.environ.get("UVICORN_WS_PER_MESSAGE_DEFLATE", "true").lower()
@@ -249,8 +304,10 @@ def run_chainlit(listener: socket.socket, host: str, port: int) -> int:
         )
     )
     # The plain asyncio loop (not uvloop), as Chainlit needs for re-entrance.
-    asyncio.run(server.serve(sockets=[listener]))
-    return 0
+    asyncio.run(server.serve(sockets=sockets))
+    from chatbot import boot
+
+    return 1 if boot.failed() else 0
 
 
 def auth_secret(settings: Settings) -> str:

@@ -10,6 +10,20 @@ from contextlib import contextmanager
 
 import structlog
 
+# Fields every log line of this process carries (a worker's index and pid).
+_PROCESS_FIELDS: dict[str, object] = {}
+
+
+def bind_process(**fields: object) -> None:
+    """Add FIELDS to every log line of this process (``serve --workers``: which worker)."""
+    _PROCESS_FIELDS.update(fields)
+
+
+def _add_process_fields(_: object, __: str, event: dict) -> dict:
+    for key, value in _PROCESS_FIELDS.items():
+        event.setdefault(key, value)
+    return event
+
 
 def configure_logging(fmt: str = "console", level: str = "INFO") -> None:
     # Plain tracebacks only: rich tracebacks print local variables, which hold message text.
@@ -23,6 +37,7 @@ def configure_logging(fmt: str = "console", level: str = "INFO") -> None:
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
+            _add_process_fields,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             *([structlog.processors.format_exc_info] if fmt == "json" else []),

@@ -14,6 +14,7 @@ from chatbot.backend import Backend
 from chatbot.flows.graph import build_graph
 from chatbot.flows.schema import Flow, FlowProblem, load_flows
 from chatbot.knowledge import KnowledgeBase
+from chatbot.knowledge.shared import SharedKnowledge
 from chatbot.logs import get_logger
 from chatbot.privacy import Pseudonymiser, get_analyzer
 from chatbot.roles import Role
@@ -34,7 +35,7 @@ class FlowAccessError(Exception):
 class Services:
     settings: Settings
     backend: Backend | None
-    kb: KnowledgeBase
+    knowledge: SharedKnowledge
     flows: dict[str, Flow]
     problems: list[FlowProblem]
     graphs: dict[str, Any]
@@ -43,7 +44,6 @@ class Services:
     # Planted in every system prompt; an answer that contains it leaked the instructions.
     canary: str = field(default_factory=lambda: "GX-" + secrets.token_hex(6))
     _stack: AsyncExitStack = field(default_factory=AsyncExitStack)
-    _watcher: asyncio.Task | None = None
     _sweeper: asyncio.Task | None = None
 
     @classmethod
@@ -64,9 +64,10 @@ class Services:
             await backend.verify()  # a wrong URL, key or model name stops start-up in one line
         elif backend is not None:
             await backend.discover()  # aliases and the embedding space, without failing
-        kb = KnowledgeBase.open(settings, backend)
-        if sync:
-            await kb.sync()  # the knowledge base logs its own counts (kb_synced)
+        # Synced here only if this process gets the sync lock (chatbot.knowledge.leader); a
+        # server keeps it and stays the syncer, other processes reload what it publishes.
+        knowledge = SharedKnowledge(settings, backend)
+        await knowledge.open(sync=sync, hold=watch)
         flows, problems = load_flows(settings.flows_dir)
         for problem in problems:
             log.error("flow_skipped", problem=str(problem))
@@ -77,10 +78,18 @@ class Services:
         await memory.setup()
         graphs = {name: build_graph(flow, checkpointer) for name, flow in flows.items()}
         services = cls(
-            settings, backend, kb, flows, problems, graphs, checkpointer, memory, _stack=stack
+            settings,
+            backend,
+            knowledge,
+            flows,
+            problems,
+            graphs,
+            checkpointer,
+            memory,
+            _stack=stack,
         )
-        if watch and settings.watch_knowledge:
-            services._watcher = asyncio.create_task(kb.watch())
+        if watch:
+            knowledge.start(watch=settings.watch_knowledge)
         if sweep:
             services._sweeper = asyncio.create_task(services._sweep_forever())
         log.info(
@@ -90,6 +99,12 @@ class Services:
             mode="model" if backend else "excerpts",
         )
         return services
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        """The knowledge base this process serves now (a reader swaps in new versions)."""
+        assert self.knowledge.kb is not None
+        return self.knowledge.kb
 
     def flow_for(self, name: str | None, role: str | None) -> Flow:
         """The flow a caller asked for, if their role allows it; else an error."""
@@ -127,9 +142,9 @@ class Services:
             await asyncio.sleep(every_s)
 
     async def aclose(self) -> None:
-        for task in (self._watcher, self._sweeper):
-            if task is not None:
-                task.cancel()
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+        await self.knowledge.aclose()
         await self._stack.aclose()
         if self.backend is not None:
             await self.backend.aclose()

@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     postgres_url: str = ""  # e.g. postgresql://user@127.0.0.1:5432/guichet
     watch_knowledge: bool = True
 
+    # Server: worker processes for `chatbot serve` (0 = one per core; --workers overrides).
+    workers: int = Field(0, ge=0, le=256)
+
     # Front end.
     public_url: str = "http://127.0.0.1:8000"
     allowed_origins: Annotated[list[str], NoDecode] = Field(
@@ -84,6 +87,11 @@ class Settings(BaseSettings):
 
     # Privacy: extra terms that must never be masked (comma-separated in the environment).
     privacy_allow_list: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    # Operations (chatbot.web.health). Empty token: /metrics is open, so keep it off the
+    # public network (the nginx configuration in deploy/ refuses it from outside).
+    metrics_token: SecretStr = SecretStr("")
+    ready_timeout: float = Field(2.0, gt=0, le=30, description="seconds for each /ready check")
 
     # Logging.
     log_format: Literal["console", "json"] = "console"

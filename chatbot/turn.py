@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 
 from pydantic import BaseModel, Field
 
+from chatbot import metrics
 from chatbot.backend.models import Usage
 from chatbot.display import DisplayStream, check_answer
 from chatbot.flows.state import TurnContext
@@ -81,7 +82,7 @@ async def run_turn(
     timings["normalise"] = _ms(started)
     if clean.problem:
         bound.info("turn_invalid_input", problem=clean.problem, length=len(text or ""))
-        yield TurnResult(
+        result = TurnResult(
             turn_id=turn_id,
             thread_id=thread_id,
             flow=flow.name,
@@ -89,6 +90,8 @@ async def run_turn(
             answer=reply(flow, clean.problem),
             timings=timings,
         )
+        metrics.record_turn(result, None)
+        yield result
         return
 
     step = time.perf_counter()
@@ -128,6 +131,7 @@ async def run_turn(
         )
 
     display: DisplayStream | None = None
+    first_token: float | None = None  # seconds from the message to the first token shown
     step = time.perf_counter()
     async for mode, chunk in graph.astream(
         state_in, config, context=context, stream_mode=["custom", "updates", "values"]
@@ -139,6 +143,8 @@ async def run_turn(
                 continue
             display = display or display_stream()
             for reset, shown in display.feed(chunk.get("token", "")):
+                if shown and first_token is None:
+                    first_token = time.perf_counter() - started
                 yield Token(reset=reset, text=shown)
         elif mode == "updates":
             for node in chunk:
@@ -177,6 +183,7 @@ async def run_turn(
         rule=final.get("rule"),
         timings=result.timings,
     )
+    metrics.record_turn(result, first_token)
     yield result
 
 

@@ -125,6 +125,8 @@ class AppServer:
         full_env = {
             **os.environ,
             **OFFLINE_ENV,
+            # One process unless a test asks for workers: the suite shares two cores.
+            "GUICHET_WORKERS": "1",
             **env,
             "GUICHET_NETGUARD": "1",
             "GUICHET_NETGUARD_LOG": str(self.netguard_log),

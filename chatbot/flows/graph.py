@@ -15,6 +15,7 @@ from typing import Any
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
+from chatbot import metrics
 from chatbot.backend import BackendError
 from chatbot.flows import steps
 from chatbot.flows.schema import Flow
@@ -75,6 +76,7 @@ def run(step: Step) -> Callable[[TurnState, Runtime[TurnContext]], Awaitable[Tur
                 fallback=step.fallback.__name__,
                 turn_id=runtime.context.turn_id,
             )
+            metrics.record_step_error(step.name, kind)
             return step.fallback(state, runtime, kind)
 
     node.__name__ = step.name

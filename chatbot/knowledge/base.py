@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from chatbot import metrics
 from chatbot.knowledge.check import FileCache, Scan, scan
 from chatbot.knowledge.embedding import (
     BackendEmbedder,
@@ -55,6 +56,7 @@ class KnowledgeBase:
         use_dense: bool = USE_DENSE_OFFLINE,
     ) -> None:
         self.settings = settings
+        self.client = client  # Chroma, embedded or server (its heartbeat is /ready's probe)
         self.backend = backend
         self.use_dense = use_dense
         self.dense_weight = DENSE_WEIGHT
@@ -87,6 +89,7 @@ class KnowledgeBase:
         self.serve_drafts = False
         self.last_timings: dict[str, float] = {}  # ms per sync phase, for the benchmark
         self.embed_calls = 0  # chunks embedded since open, all spaces (for tests, bench)
+        self.record_size()  # a reader's reload builds a new base: its size is the one served
 
     @classmethod
     def open(cls, settings: Settings, backend: Any = None, **options: Any) -> KnowledgeBase:
@@ -179,7 +182,12 @@ class KnowledgeBase:
             ms=round((time.perf_counter() - started) * 1000, 1),
             **timings,
         )
+        self.record_size()
         return report
+
+    def record_size(self) -> None:
+        """The size of the base this process now serves, for /metrics."""
+        metrics.record_knowledge(len(self.chunks), len({c.key for c in self.chunks.values()}))
 
     async def _sync_space(
         self, embedder: Embedder, store: Store, desired: dict[str, Chunk], progress: bool

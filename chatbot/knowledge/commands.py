@@ -231,12 +231,26 @@ async def _check_eval(settings: Settings, sets: list[Path]) -> int:
     return count
 
 
+SYNC_LOCK_WAIT_S = 10.0
+
+
 def cmd_sync(args: argparse.Namespace) -> int:
     settings = _settings()
 
+    from chatbot.knowledge.leader import LockBusy, publish_version, sync_lock
+    from chatbot.knowledge.shared import changed
+
     async def run() -> int:
-        async with open_kb(settings) as kb:
-            report = await kb.sync(progress=True)
+        # One writer at a time: a running server holds the lock and syncs the folder itself.
+        try:
+            with sync_lock(settings, wait=SYNC_LOCK_WAIT_S):
+                async with open_kb(settings) as kb:
+                    report = await kb.sync(progress=True)
+                if changed(report):
+                    publish_version(settings)  # running readers reload it
+        except LockBusy as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         for problem in report.errors + report.warnings:
             print(_line(problem))
         print(

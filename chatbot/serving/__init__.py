@@ -1,0 +1,1 @@
+"""Running the server: worker processes (``serve --workers``) and the start-up benchmark."""
