@@ -34,6 +34,7 @@ title: Adopter un enfant
 summary: Les démarches pour adopter un enfant, l'agrément d'adoption et qui peut adopter.
 source_url: https://www.service-public.fr/particuliers/vosdroits/F1645
 updated: 2026-11-30
+checked: 2026-11-30
 tags: [adoption, adopter, agrément, enfant, célibataire]
 licence: Licence Ouverte 2.0
 status: draft
