@@ -41,6 +41,8 @@ class Services:
     memory: MemoryRegistry
     # Planted in every system prompt; an answer that contains it leaked the instructions.
     canary: str = field(default_factory=lambda: "GX-" + secrets.token_hex(6))
+    # Agents' own documents (chatbot.documents), shared by the chat and the HTTP API.
+    documents: Any = None
     _stack: AsyncExitStack = field(default_factory=AsyncExitStack)
     _watcher: asyncio.Task | None = None
     _sweeper: asyncio.Task | None = None
@@ -75,8 +77,25 @@ class Services:
         stack.push_async_callback(memory.aclose)
         await memory.setup()
         graphs = {name: build_graph(flow, checkpointer) for name, flow in flows.items()}
+        from chatbot.documents import Documents
+
+        documents = Documents(
+            settings,
+            kb.client,
+            kb.embedders,
+            allow_list=[*settings.privacy_allow_list, *knowledge_terms(kb)],
+        )
         services = cls(
-            settings, backend, kb, flows, problems, graphs, checkpointer, memory, _stack=stack
+            settings,
+            backend,
+            kb,
+            flows,
+            problems,
+            graphs,
+            checkpointer,
+            memory,
+            documents=documents,
+            _stack=stack,
         )
         if watch and settings.watch_knowledge:
             services._watcher = asyncio.create_task(kb.watch())

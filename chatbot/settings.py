@@ -77,6 +77,17 @@ class Settings(BaseSettings):
     instance: Literal["all", "public", "internal"] = "all"
     users_file: Path | None = None  # default: users.json in the data folder
 
+    # Agents' own documents (chatbot.documents): what an upload may be, checked on the server.
+    documents_max_mb: float = Field(20.0, gt=0, le=500, description="largest upload, in MB")
+    documents_max_pages: int = Field(1000, ge=1)
+    documents_max_unzipped_mb: float = Field(
+        100.0, gt=0, description="largest uncompressed content of a DOCX or ODT (zip bombs)"
+    )
+    documents_types: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["pdf", "docx", "odt", "txt", "md", "html"]
+    )
+    documents_per_user: int = Field(50, ge=1, description="documents one agent may keep")
+
     # Privacy: extra terms that must never be masked (comma-separated in the environment).
     privacy_allow_list: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
@@ -104,7 +115,7 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} must start with postgresql://")
         return value
 
-    @field_validator("allowed_origins", "privacy_allow_list", mode="before")
+    @field_validator("allowed_origins", "privacy_allow_list", "documents_types", mode="before")
     @classmethod
     def _comma_list(cls, value: object) -> object:
         # Comma-separated in the environment; a JSON list is accepted too.
@@ -115,6 +126,17 @@ class Settings(BaseSettings):
                 return json.loads(value)
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
+
+    @field_validator("documents_types")
+    @classmethod
+    def _document_kinds(cls, value: list[str]) -> list[str]:
+        from chatbot.documents.models import KINDS
+
+        kinds = [v.strip().lower().lstrip(".") for v in value if v.strip()]
+        unknown = sorted(set(kinds) - set(KINDS))
+        if unknown:
+            raise ValueError(f"unknown document types {unknown}: choose among {list(KINDS)}")
+        return kinds
 
     @property
     def has_backend(self) -> bool:

@@ -55,6 +55,7 @@ class KnowledgeBase:
         use_dense: bool = USE_DENSE_OFFLINE,
     ) -> None:
         self.settings = settings
+        self.client = client  # shared with the agents' documents (chatbot.documents)
         self.backend = backend
         self.use_dense = use_dense
         self.dense_weight = DENSE_WEIGHT

@@ -33,6 +33,7 @@ class Hit(BaseModel):
     url: str  # the fiche's official source page
     text: str
     score: float  # 0..1, higher is better
+    page: int | None = None  # an agent's own document: the page cited (fiches have none)
 
 
 class Source(BaseModel):
@@ -45,10 +46,11 @@ class Source(BaseModel):
     anchor: str = ""
     url: str
     audience: str = "public"
+    page: int | None = None  # an agent's own document (audience "document"): its page
 
     @classmethod
     def of(cls, hit: Hit, n: int) -> Source:
-        shown = hit.model_dump(include={"title", "heading", "anchor", "url", "audience"})
+        shown = hit.model_dump(include={"title", "heading", "anchor", "url", "audience", "page"})
         return cls(n=n, id=hit.fiche_id, **shown)
 
 
