@@ -8,19 +8,25 @@ in at ``/agent``). The role always comes from the server-side login, never from 
 from __future__ import annotations
 
 import chainlit as cl
-from chainlit.config import ChainlitConfigOverrides, UISettings
+from chainlit.config import (
+    ChainlitConfigOverrides,
+    FeaturesSettings,
+    SpontaneousFileUploadFeature,
+    UISettings,
+)
 from chainlit.config import config as chainlit_config
 from chainlit.server import app as chainlit_server
 from chainlit.types import ChatProfile, InputAudioChunk, Starter
 from starlette.responses import JSONResponse
 
+from chatbot import chat_documents
 from chatbot.backend import BackendError
 from chatbot.backend.audio import pcm16_to_wav
 from chatbot.flows.schema import Flow
 from chatbot.logs import configure_logging, get_logger
 from chatbot.present import as_markdown
 from chatbot.privacy import Pseudonymiser
-from chatbot.roles import Role
+from chatbot.roles import Role, is_staff
 from chatbot.services import FlowAccessError, Services
 from chatbot.settings import get_settings
 from chatbot.store.files import install_file_route
@@ -38,6 +44,7 @@ from chatbot.web import auth
 from chatbot.web.assets import install_offline_html
 from chatbot.web.proconnect import register_proconnect
 from chatbot.web.shield import install_shield
+from chatbot.web.uploads import install_upload_guard
 
 log = get_logger("guichet.app")
 settings = get_settings()
@@ -54,6 +61,12 @@ NO_FLOW = "Aucun assistant n'est disponible pour votre profil. Contactez votre a
 chainlit_config.project.allow_origins[:] = settings.allowed_origins
 install_offline_html(chainlit_server)  # no font or script fetched from another host
 install_file_route(chainlit_server, settings)  # elements of agents' threads, owner only
+# Uploads: agents only, size checked before the body is read (inside the shield, which
+# decodes the session first). The button shows only in flows with documents (profiles below).
+install_upload_guard(chainlit_server, settings)
+chainlit_config.features.spontaneous_file_upload.max_size_mb = max(
+    1, round(settings.documents_max_mb)
+)
 # Origin of the socket, revoked sessions, login rate limit, switched-off features, sizes,
 # Secure cookies, access logs without paths: chatbot/web/shield.py (docs/threat-model.md).
 install_shield(chainlit_server, settings)
@@ -138,7 +151,13 @@ async def chat_profiles(user: cl.User | None, language: str | None = None) -> li
             config_overrides=ChainlitConfigOverrides(
                 ui=UISettings(
                     name=chainlit_config.ui.name, cot="full" if flow.show_internals else "hidden"
-                )
+                ),
+                # Agents attach their own documents in flows that search them; nobody else.
+                features=FeaturesSettings(
+                    spontaneous_file_upload=SpontaneousFileUploadFeature(
+                        enabled=bool(flow.documents and is_staff(role))
+                    )
+                ),
             ),
         )
         for flow in flows
@@ -192,6 +211,12 @@ async def on_message(message: cl.Message) -> None:
     cl.user_session.set("privacy", privacy)
     user = cl.user_session.get("user")
     caller = Caller(user_id=getattr(user, "identifier", None), role=_role())
+    owner = chat_documents.owner_of(caller.role, flow)
+    if message.content.strip().lower() == chat_documents.COMMAND:
+        await chat_documents.show_documents(_services, owner)
+        return
+    if await chat_documents.handle_upload(_services, message, owner, caller.role):
+        return
     reply = cl.Message(content="", author="Guichet")
     result: TurnResult | None = None
     try:
@@ -224,12 +249,35 @@ async def on_message(message: cl.Message) -> None:
     await reply.send()
 
 
+@cl.action_callback("document_synthesis")
+async def document_synthesis(action: cl.Action) -> None:
+    assert _services is not None, "startup did not run"
+    owner = chat_documents.owner_of(_role(), _current_flow())
+    await chat_documents.synthesis(_services, owner, action.payload)
+
+
+@cl.action_callback("document_compare")
+async def document_compare(action: cl.Action) -> None:
+    assert _services is not None, "startup did not run"
+    owner = chat_documents.owner_of(_role(), _current_flow())
+    await chat_documents.compare(_services, owner, action.payload)
+
+
+@cl.action_callback("document_delete")
+async def document_delete(action: cl.Action) -> None:
+    assert _services is not None, "startup did not run"
+    owner = chat_documents.owner_of(_role(), _current_flow())
+    await chat_documents.delete(_services, owner, action.payload)
+
+
 async def _show_retrieval(result: TurnResult) -> None:
     """For agents: what the knowledge base returned, in a step they can expand."""
     async with cl.Step(name="Recherche dans les fiches", type="retrieval") as step:
         step.output = (
             "\n".join(
-                f"- [{s.n}] {s.title} — {s.heading or s.title} ({s.audience}) : {s.url}"
+                f"- [{s.n}] {s.title} — {s.heading or s.title} ({s.audience})"
+                + (f", p. {s.page}" if s.page else "")
+                + (f" : {s.url}" if s.url else "")
                 for s in result.sources
             )
             + f"\n\nStatut : {result.status.value} · "

@@ -183,4 +183,21 @@ DOCUMENT_REPLIES: dict[str, str] = {
     ),
     "not_allowed": "L'envoi de fichiers n'est pas disponible dans cet espace.",
     "not_found": "Ce document n'existe pas ou a déjà été supprimé.",
+    # The helpdesk chat's texts about documents ({placeholders} filled by chatbot.chat_documents).
+    "added": (
+        "Document « {name} » ajouté à vos documents privés : {size}. {masked}"
+        "Vous seul pouvez l'interroger : posez votre question, ou demandez sa synthèse."
+    ),
+    "masked": "Par précaution, {count} donnée(s) personnelle(s) ont été masquées avant "
+    "l'enregistrement ; le fichier d'origine n'est pas conservé. ",
+    "list_empty": (
+        "Vous n'avez aucun document. Joignez un fichier (PDF, Word, OpenDocument, texte, "
+        "Markdown ou HTML) à votre message pour l'ajouter."
+    ),
+    "list_intro": "Vos documents privés (visibles par vous seul) :",
+    "deleted": "Le document « {name} » a été supprimé, avec tous ses passages indexés.",
+    "no_upload_here": (
+        "Cet assistant ne reçoit pas de fichiers. Choisissez l'assistance agents pour "
+        "interroger vos propres documents."
+    ),
 }
