@@ -72,7 +72,7 @@ async def test_the_owner_gets_an_answer_citing_the_page(offline: Services) -> No
     assert mine and mine[0].page == 3, result.sources
     assert "quarante-cinq jours" in result.answer
     shown = as_markdown(result)
-    assert "Votre document « circulaire.pdf » — p. 3" in shown
+    assert "Votre document « circulaire.pdf » — p. 3, 3. Délai d'instruction" in shown
     assert "](" not in shown.split("**Sources**")[1].split("Votre document")[1]  # no link
 
 

@@ -156,7 +156,8 @@ class Documents:
 
         gate = Pseudonymiser(self.allow_list)
         name = Path(filename or "document").name[:120]
-        texts = [name] + [s.heading for s in parsed.sections] + [s.text for s in parsed.sections]
+        # A heading is analysed with its section: alone, "Délai d'instruction" reads as a name.
+        texts = [name] + [f"{' '.join(s.heading.split())}\n{s.text}" for s in parsed.sections]
         clean: list[str] = []
         masked: Counter[str] = Counter()
         names: dict[str, str] = {}  # a surname alone -> the placeholder of the full name
@@ -178,12 +179,11 @@ class Documents:
         if names:
             pattern = re.compile(r"(?<!\w)(" + "|".join(map(re.escape, names)) + r")(?!\w)")
             clean = [pattern.sub(lambda m: names[m.group(1)], text) for text in clean]
-        n = len(parsed.sections)
-        title, headings, bodies = clean[0], clean[1 : n + 1], clean[n + 1 :]
-        sections = [
-            s.model_copy(update={"heading": h, "text": b})
-            for s, h, b in zip(parsed.sections, headings, bodies, strict=True)
-        ]
+        title = clean[0]
+        sections = []
+        for section, text in zip(parsed.sections, clean[1:], strict=True):
+            heading, _, body = text.partition("\n")
+            sections.append(section.model_copy(update={"heading": heading, "text": body}))
         return title, chunk_sections(doc_id, title, sections), masked
 
     # ------------------------------------------------------------------ list, delete
