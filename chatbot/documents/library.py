@@ -72,6 +72,7 @@ class Documents:
         self.embedders: list[Embedder] = list(embedders or [OfflineEmbedder()])
         self.spaces = [e.space for e in self.embedders]
         self.allow_list = tuple(allow_list) or tuple(settings.privacy_allow_list)
+        self.last_timings: dict[str, float] = {}  # ms per phase of the last add (benchmark)
 
     @classmethod
     def open(cls, settings: Settings, backend: Any = None, **options: Any) -> Documents:
@@ -108,9 +109,12 @@ class Documents:
         parsed = await asyncio.to_thread(parse, kind, data, self.settings.documents_max_pages)
         parse_ms = (time.perf_counter() - started) * 1000
         doc_id = uuid.uuid4().hex[:16]
+        step = time.perf_counter()
         title, chunks, masked = await asyncio.to_thread(
             self._pseudonymised_chunks, doc_id, filename, parsed
         )
+        privacy_ms = (time.perf_counter() - step) * 1000
+        step = time.perf_counter()
         vectors: dict[str, Any] = {}
         try:
             for embedder in self.embedders:
@@ -129,7 +133,15 @@ class Documents:
                 created_at=datetime.now(UTC).isoformat(timespec="seconds"),
                 masked=dict(masked),
             )
+            embed_ms = (time.perf_counter() - step) * 1000
+            step = time.perf_counter()
             await asyncio.to_thread(store.write, info, chunks, vectors)
+            self.last_timings = {
+                "parse": parse_ms,
+                "privacy": privacy_ms,
+                "embed": embed_ms,
+                "index": (time.perf_counter() - step) * 1000,
+            }
         except DocumentError:
             raise
         except Exception as exc:
