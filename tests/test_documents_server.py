@@ -174,3 +174,17 @@ def test_an_oversized_upload_is_refused_before_its_body_is_sent(app_server) -> N
         reply = sock.recv(65536).decode("utf-8", "replace")
     assert reply.startswith("HTTP/1.1 413"), reply[:200]
     assert DOCUMENT_REPLIES["too_large"] in reply
+
+
+def test_documents_lists_only_the_agents_own(app_server, owner_document) -> None:
+    async def listing(user: str) -> str:
+        cookie = await login_cookie(app_server.url, user, PASSWORD)
+        chat = await Chat.open(app_server.url, cookie=cookie, profile="helpdesk")
+        try:
+            return (await chat.ask("/documents"))["output"]
+        finally:
+            await chat.close()
+
+    mine = asyncio.run(listing(OWNER))
+    assert mine.startswith(DOCUMENT_REPLIES["list_intro"]) and "note-secrete.md" in mine
+    assert asyncio.run(listing(OTHER)) == DOCUMENT_REPLIES["list_empty"]
