@@ -162,7 +162,7 @@ DOCUMENT_REPLIES: dict[str, str] = {
     ),
     "scanned": (
         "Ce PDF ne contient pas de texte lisible : il s'agit probablement d'une numérisation "
-        "(image scannée). La reconnaissance de texte n'est pas disponible ici : envoyez une "
+        "(image scannée) et la reconnaissance de texte n'est pas disponible ici. Envoyez une "
         "version texte du document (PDF issu d'un traitement de texte, .docx, .odt)."
     ),
     "too_many_pages": (

@@ -85,6 +85,7 @@ class Services:
             kb.embedders,
             allow_list=[*settings.privacy_allow_list, *knowledge_terms(kb)],
         )
+        documents.backend = backend  # OCR of scanned PDFs, when the operator allows it
         services = cls(
             settings,
             backend,

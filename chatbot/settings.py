@@ -87,6 +87,9 @@ class Settings(BaseSettings):
         default_factory=lambda: ["pdf", "docx", "odt", "txt", "md", "html"]
     )
     documents_per_user: int = Field(50, ge=1, description="documents one agent may keep")
+    # A scanned PDF's page images go to the backend's OCR model as they are: they cannot be
+    # pseudonymised first. Off unless the operator trusts that backend with them.
+    documents_ocr: bool = False
 
     # Privacy: extra terms that must never be masked (comma-separated in the environment).
     privacy_allow_list: Annotated[list[str], NoDecode] = Field(default_factory=list)

@@ -312,3 +312,41 @@ def test_chunks_keep_page_and_heading() -> None:
     assert all(isinstance(c, DocChunk) and c.page == 4 and c.heading == "A > B" for c in chunks)
     assert all(len(c.text) <= 1200 for c in chunks)
     assert " ".join(c.text for c in chunks).split() == long.split()
+
+
+async def _ocr_documents(tmp_path: Path, double, *, allowed: bool, served: bool) -> Documents:
+    from chatbot.backend import Backend
+    from chatbot.fake_albert import OCR_MODEL
+
+    if served:
+        double.add_model(OCR_MODEL["id"], OCR_MODEL["type"], OCR_MODEL["aliases"])
+    settings = make_settings(tmp_path, double, documents_ocr=allowed)
+    backend = Backend(settings)
+    await backend.discover()
+    return Documents.open(settings, backend)
+
+
+async def test_a_scan_is_read_by_the_backends_ocr_when_allowed(tmp_path: Path, double) -> None:
+    docs = await _ocr_documents(tmp_path, double, allowed=True, served=True)
+    try:
+        info = await docs.add(OWNER, "scan.pdf", samples.scanned_pdf(pages=2))
+        hits = await docs.search(OWNER, published("délai pour accepter la proposition"), k=2)
+    finally:
+        await docs.backend.aclose()
+    assert info.pages == 2 and info.chunks >= 2
+    assert hits and hits[0].page in (1, 2) and "dix jours" in hits[0].text
+    assert any(r.path.endswith("/v1/ocr") for r in double.requests)
+
+
+@pytest.mark.parametrize(("allowed", "served"), [(False, True), (True, False)])
+async def test_without_ocr_a_scan_gets_the_french_message(
+    tmp_path: Path, double, allowed: bool, served: bool
+) -> None:
+    docs = await _ocr_documents(tmp_path, double, allowed=allowed, served=served)
+    try:
+        with refused("scanned"):
+            await docs.add(OWNER, "scan.pdf", samples.scanned_pdf())
+    finally:
+        await docs.backend.aclose()
+    assert not any(r.path.endswith("/v1/ocr") for r in double.requests)  # nothing sent
+    assert docs.list(OWNER) == []

@@ -73,6 +73,7 @@ class Documents:
         self.spaces = [e.space for e in self.embedders]
         self.allow_list = tuple(allow_list) or tuple(settings.privacy_allow_list)
         self.last_timings: dict[str, float] = {}  # ms per phase of the last add (benchmark)
+        self.backend: Any = None  # set by open(): the OCR of scanned PDFs, when allowed
 
     @classmethod
     def open(cls, settings: Settings, backend: Any = None, **options: Any) -> Documents:
@@ -80,7 +81,9 @@ class Documents:
         embedders: list[Embedder] = [OfflineEmbedder()]
         if backend is not None and settings.use_backend_embeddings:
             embedders.append(BackendEmbedder(backend, settings.embedding_model))
-        return cls(settings, make_client(settings), embedders, **options)
+        documents = cls(settings, make_client(settings), embedders, **options)
+        documents.backend = backend
+        return documents
 
     def _owner(self, owner_id: str) -> OwnerStore:
         return OwnerStore(self.client, owner_key(owner_id), self.spaces)
@@ -106,7 +109,12 @@ class Documents:
             raise DocumentError("too_many_documents")
         max_unzipped = int(self.settings.documents_max_unzipped_mb * 1024 * 1024)
         kind = identify(filename, data, self.settings.documents_types, max_unzipped)
-        parsed = await asyncio.to_thread(parse, kind, data, self.settings.documents_max_pages)
+        try:
+            parsed = await asyncio.to_thread(parse, kind, data, self.settings.documents_max_pages)
+        except DocumentError as exc:
+            if exc.code != "scanned" or not self._can_ocr():
+                raise
+            parsed = await self._ocr(data, filename)
         parse_ms = (time.perf_counter() - started) * 1000
         doc_id = uuid.uuid4().hex[:16]
         step = time.perf_counter()
@@ -159,6 +167,31 @@ class Documents:
             ms=round((time.perf_counter() - started) * 1000),
         )
         return info
+
+    def _can_ocr(self) -> bool:
+        return bool(
+            self.settings.documents_ocr
+            and self.backend is not None
+            and self.backend.catalogue.ocr_model() is not None
+        )
+
+    async def _ocr(self, data: bytes, filename: str) -> Parsed:
+        """A scanned PDF read by the backend's OCR model; its text is pseudonymised next."""
+        from chatbot.documents.parse import parse_text
+
+        try:
+            pages = await self.backend.ocr(data, filename="document.pdf")
+        except Exception as exc:
+            log.warning("document_ocr_failed", error=type(exc).__name__)
+            raise DocumentError("scanned", "ocr failed") from None
+        sections = []
+        for page, text in pages:
+            for section in parse_text(text.encode("utf-8"), "md").sections:
+                sections.append(section.model_copy(update={"page": page}))
+        if not sections:
+            raise DocumentError("scanned", "ocr found no text")
+        log.info("document_ocr", pages=len(pages))
+        return Parsed(kind="pdf", pages=len(pages), sections=sections)
 
     def _pseudonymised_chunks(
         self, doc_id: str, filename: str, parsed: Parsed
