@@ -213,7 +213,7 @@ async def on_message(message: cl.Message) -> None:
     caller = Caller(user_id=getattr(user, "identifier", None), role=_role())
     owner = chat_documents.owner_of(caller.role, flow)
     if message.content.strip().lower() == chat_documents.COMMAND:
-        await chat_documents.show_documents(_services, owner)
+        await chat_documents.show_documents(_services, owner, caller.role)
         return
     if await chat_documents.handle_upload(_services, message, owner, caller.role):
         return

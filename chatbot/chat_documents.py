@@ -99,9 +99,9 @@ async def handle_upload(services: Any, message: cl.Message, owner: str | None, r
     return not (message.content or "").strip()
 
 
-async def show_documents(services: Any, owner: str | None) -> None:
+async def show_documents(services: Any, owner: str | None, role: str) -> None:
     if owner is None:
-        await say(DOCUMENT_REPLIES["no_upload_here"])
+        await say(DOCUMENT_REPLIES["no_upload_here" if is_staff(role) else "not_allowed"])
         return
     documents = services.documents.list(owner)
     if not documents:
@@ -110,7 +110,10 @@ async def show_documents(services: Any, owner: str | None) -> None:
     lines = [DOCUMENT_REPLIES["list_intro"], ""]
     actions: list[cl.Action] = []
     for i, info in enumerate(documents):
-        lines.append(f"- « {info.filename} » — {_size(info)}, ajouté le {info.created_at[:10]}")
+        day = info.created_at[:10]  # ISO date, shown the French way
+        lines.append(
+            f"- « {info.filename} » — {_size(info)}, ajouté le {day[8:]}/{day[5:7]}/{day[:4]}"
+        )
         actions += _actions(info, documents[i + 1] if i + 1 < len(documents) else None)
     await say("\n".join(lines), actions)
 
