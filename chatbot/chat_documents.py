@@ -88,6 +88,10 @@ async def handle_upload(services: Any, message: cl.Message, owner: str | None, r
             log.info("document_refused", code=exc.code, detail=exc.detail)
             await say(exc.message)
             continue
+        except Exception:  # never a stack trace on screen; nothing was indexed
+            log.exception("document_upload_crashed")
+            await say(DOCUMENT_REPLIES["unreadable"])
+            continue
         masked = sum(info.masked.values())
         text = DOCUMENT_REPLIES["added"].format(
             name=info.filename,

@@ -350,3 +350,38 @@ async def test_without_ocr_a_scan_gets_the_french_message(
         await docs.backend.aclose()
     assert not any(r.path.endswith("/v1/ocr") for r in double.requests)  # nothing sent
     assert docs.list(OWNER) == []
+
+
+async def test_a_docx_with_broken_xml_is_unreadable_not_a_crash(docs: Documents) -> None:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(samples.circular_docx())) as source:
+        with zipfile.ZipFile(out, "w") as broken:
+            for item in source.infolist():
+                data = source.read(item)
+                if item.filename == "word/document.xml":
+                    data = data[: len(data) // 2]  # cut in the middle of an element
+                broken.writestr(item, data)
+    with refused("unreadable"):
+        await docs.add(OWNER, "coupe.docx", out.getvalue())
+    assert docs.list(OWNER) == []
+
+
+async def test_a_docx_with_an_external_entity_does_not_read_the_file(docs: Documents) -> None:
+    out = io.BytesIO()
+    xxe = (
+        '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/hostname">]>'
+        '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+        "<w:body><w:p><w:r><w:t>Avant &x; après</w:t></w:r></w:p></w:body></w:document>"
+    )
+    with zipfile.ZipFile(io.BytesIO(samples.circular_docx())) as source:
+        with zipfile.ZipFile(out, "w") as evil:
+            for item in source.infolist():
+                data = source.read(item)
+                evil.writestr(item, xxe if item.filename == "word/document.xml" else data)
+    hostname = Path("/etc/hostname").read_text().strip() if Path("/etc/hostname").exists() else ""
+    try:
+        info = await docs.add(OWNER, "entite.docx", out.getvalue())
+    except DocumentError:
+        return  # refused: fine too
+    text = " ".join(c.text for c in docs.chunks_of(OWNER, info.id))
+    assert not hostname or hostname not in text

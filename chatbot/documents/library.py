@@ -115,6 +115,10 @@ class Documents:
             if exc.code != "scanned" or not self._can_ocr():
                 raise
             parsed = await self._ocr(data, filename)
+        except (MemoryError, RecursionError, ValueError, KeyError, IndexError, TypeError) as exc:
+            # A malformed file that a parser chokes on is the user's file, not our crash.
+            log.warning("document_parse_failed", kind=kind, error=type(exc).__name__)
+            raise DocumentError("unreadable", type(exc).__name__) from None
         parse_ms = (time.perf_counter() - started) * 1000
         doc_id = uuid.uuid4().hex[:16]
         step = time.perf_counter()
