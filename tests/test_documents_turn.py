@@ -12,7 +12,9 @@ from chatbot.documents import samples
 from chatbot.documents.synthesis import (
     COMPARE_LABEL,
     EXTRACTIVE_LABEL,
+    MAP_PROMPT,
     MODEL_LABEL,
+    REDUCE_PROMPT,
     compare_markdown,
     summarise,
 )
@@ -116,8 +118,13 @@ async def test_model_synthesis_is_map_reduce_with_cited_parts(online: Services, 
     partials = text.split("**Résumés partiels**")[1]
     parts = [line for line in partials.splitlines() if line.startswith("- \\[")]
     assert len(parts) >= 2 and all("p. " in line for line in parts)
-    chats = [r for r in double.requests if r.path.endswith("/chat/completions")]
-    assert len(chats) == len(parts) + 1  # one call per part, then the reduce
+    prompts = [
+        (r.json or {}).get("messages", [{}])[0].get("content")
+        for r in double.requests
+        if r.path.endswith("/chat/completions")
+    ]
+    # One call per part, then the reduce (other requests on the shared double are ignored).
+    assert prompts.count(MAP_PROMPT) == len(parts) and prompts.count(REDUCE_PROMPT) == 1
     for value in PERSONAL:
         assert value not in "\n".join(double.sent_texts()), value
 
