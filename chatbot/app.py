@@ -11,7 +11,12 @@ import asyncio
 from typing import TYPE_CHECKING
 
 import chainlit as cl
-from chainlit.config import ChainlitConfigOverrides, UISettings
+from chainlit.config import (
+    ChainlitConfigOverrides,
+    FeaturesSettings,
+    SpontaneousFileUploadFeature,
+    UISettings,
+)
 from chainlit.config import config as chainlit_config
 from chainlit.server import app as chainlit_server
 from chainlit.types import ChatProfile, InputAudioChunk, Starter
@@ -22,7 +27,7 @@ from chatbot import boot, metrics
 from chatbot.api.routes import install_api
 from chatbot.editors.web import install_editors
 from chatbot.logs import configure_logging, get_logger
-from chatbot.roles import Role
+from chatbot.roles import Role, is_staff
 from chatbot.settings import get_settings
 from chatbot.store.files import install_file_route
 from chatbot.web import auth
@@ -31,6 +36,7 @@ from chatbot.web.flood import widget_token_refusal
 from chatbot.web.health import install_health_routes
 from chatbot.web.proconnect import register_proconnect
 from chatbot.web.shield import install_shield
+from chatbot.web.uploads import install_upload_guard
 
 # The rest (spaCy, Presidio, Chroma, LangGraph, the data layer) is imported by
 # ``chatbot.boot`` in the background, so that the server answers within seconds.
@@ -61,6 +67,12 @@ install_api(chainlit_server, settings, boot.current)
 install_editors(chainlit_server, settings, boot.current)
 # /health, /ready, /metrics for load balancers, orchestrators and monitoring.
 install_health_routes(chainlit_server, settings, boot.current, starting=boot.problem)
+# Uploads: agents only, size checked before the body is read (inside the shield, which
+# decodes the session first). The button shows only in flows with documents (profiles below).
+install_upload_guard(chainlit_server, settings)
+chainlit_config.features.spontaneous_file_upload.max_size_mb = max(
+    1, round(settings.documents_max_mb)
+)
 # Origin of the socket, revoked sessions, login rate limit, switched-off features, sizes,
 # Secure cookies, access logs without paths: chatbot/web/shield.py (docs/threat-model.md).
 install_shield(chainlit_server, settings)
@@ -159,7 +171,13 @@ async def chat_profiles(user: cl.User | None, language: str | None = None) -> li
             config_overrides=ChainlitConfigOverrides(
                 ui=UISettings(
                     name=chainlit_config.ui.name, cot="full" if flow.show_internals else "hidden"
-                )
+                ),
+                # Agents attach their own documents in flows that search them; nobody else.
+                features=FeaturesSettings(
+                    spontaneous_file_upload=SpontaneousFileUploadFeature(
+                        enabled=bool(flow.documents and is_staff(role))
+                    )
+                ),
             ),
         )
         for flow in flows
@@ -233,6 +251,14 @@ async def on_message(message: cl.Message) -> None:
     cl.user_session.set("privacy", privacy)
     user = cl.user_session.get("user")
     caller = Caller(user_id=getattr(user, "identifier", None), role=_role())
+    from chatbot import chat_documents
+
+    owner = chat_documents.owner_of(caller.role, flow)
+    if message.content.strip().lower() == chat_documents.COMMAND:
+        await chat_documents.show_documents(services, owner, caller.role)
+        return
+    if await chat_documents.handle_upload(services, message, owner, caller.role):
+        return
     reply = cl.Message(content="", author="Guichet")
     result: TurnResult | None = None
     try:
@@ -267,12 +293,41 @@ async def on_message(message: cl.Message) -> None:
     await reply.send()
 
 
+@cl.action_callback("document_synthesis")
+async def document_synthesis(action: cl.Action) -> None:
+    from chatbot import chat_documents
+
+    services = await boot.services()
+    owner = chat_documents.owner_of(_role(), _current_flow(services))
+    await chat_documents.synthesis(services, owner, action.payload)
+
+
+@cl.action_callback("document_compare")
+async def document_compare(action: cl.Action) -> None:
+    from chatbot import chat_documents
+
+    services = await boot.services()
+    owner = chat_documents.owner_of(_role(), _current_flow(services))
+    await chat_documents.compare(services, owner, action.payload)
+
+
+@cl.action_callback("document_delete")
+async def document_delete(action: cl.Action) -> None:
+    from chatbot import chat_documents
+
+    services = await boot.services()
+    owner = chat_documents.owner_of(_role(), _current_flow(services))
+    await chat_documents.delete(services, owner, action.payload)
+
+
 async def _show_retrieval(result: TurnResult) -> None:
     """For agents: what the knowledge base returned, in a step they can expand."""
     async with cl.Step(name="Recherche dans les fiches", type="retrieval") as step:
         step.output = (
             "\n".join(
-                f"- [{s.n}] {s.title} — {s.heading or s.title} ({s.audience}) : {s.url}"
+                f"- [{s.n}] {s.title} — {s.heading or s.title} ({s.audience})"
+                + (f", p. {s.page}" if s.page else "")
+                + (f" : {s.url}" if s.url else "")
                 for s in result.sources
             )
             + f"\n\nStatut : {result.status.value} · "

@@ -39,6 +39,7 @@ COMMAND_MODULES = [
     "chatbot.api.bench",
     "chatbot.fake_albert.commands",
     "chatbot.serving.commands",
+    "chatbot.documents.commands",
 ]
 
 

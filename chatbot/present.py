@@ -56,6 +56,9 @@ def source_lines(sources: list[Source]) -> list[str]:
     lines = []
     for group in groups.values():
         first = group[0]
+        if first.audience == "document":
+            lines.append(_document_line(group))
+            continue
         sections = list(dict.fromkeys(s for s in map(_section, group) if s))
         markers = " ".join(_marker(s.n) for s in group)
         title = _escape(first.title)
@@ -72,6 +75,20 @@ def source_lines(sources: list[Source]) -> list[str]:
             line += " — " + ", ".join(shown) if shown else ""
         lines.append(line)
     return lines
+
+
+def _document_line(group: list[Source]) -> str:
+    """An agent's own document: no address (none exists, and none may leak), the pages and
+    sections cited instead."""
+    markers = " ".join(_marker(s.n) for s in group)
+    places = []
+    for source in group:
+        section = _section(source)
+        place = ", ".join(p for p in (f"p. {source.page}" if source.page else "", section) if p)
+        if place and place not in places:
+            places.append(place)
+    line = f"- {markers} Votre document « {_escape(group[0].title)} »"
+    return line + (" — " + " ; ".join(_escape(p) for p in places) if places else "")
 
 
 def as_markdown(result: TurnResult) -> str:

@@ -131,3 +131,73 @@ def contacts_text(flow: Flow) -> str:
         f"- **{c.name}** : {c.detail}" + (f" ({c.url})" if c.url else "") for c in flow.escalation
     ]
     return "Vous pouvez vous adresser à :\n" + "\n".join(lines)
+
+
+# Agents' own documents (chatbot.documents): why a file was refused, and the chat's texts.
+DOCUMENT_REPLIES: dict[str, str] = {
+    "too_large": (
+        "Ce fichier est trop volumineux. Réduisez-le (par exemple en n'envoyant que les pages "
+        "utiles) ou demandez à votre administrateur la taille maximale autorisée."
+    ),
+    "empty": "Ce fichier est vide : il n'y a rien à lire.",
+    "unsupported_type": (
+        "Ce type de fichier n'est pas accepté. Envoyez un PDF, un document Word (.docx), "
+        "OpenDocument (.odt), un texte (.txt), du Markdown (.md) ou une page HTML."
+    ),
+    "extension_mismatch": (
+        "Le contenu de ce fichier ne correspond pas à son extension (par exemple un document "
+        "Word renommé en .pdf). Enregistrez-le de nouveau dans le bon format, puis réessayez."
+    ),
+    "binary": (
+        "Ce fichier texte contient des caractères illisibles (octets nuls) : il ne s'agit pas "
+        "d'un texte simple. Enregistrez-le en texte UTF-8, puis réessayez."
+    ),
+    "zip_bomb": (
+        "Ce document est refusé : une fois décompressé, son contenu serait anormalement "
+        "volumineux. S'il est légitime, enregistrez-le de nouveau ou exportez-le en PDF."
+    ),
+    "encrypted": (
+        "Ce PDF est protégé par un mot de passe : je ne peux pas le lire. Enregistrez une copie "
+        "sans protection, puis réessayez."
+    ),
+    "scanned": (
+        "Ce PDF ne contient pas de texte lisible : il s'agit probablement d'une numérisation "
+        "(image scannée) et la reconnaissance de texte n'est pas disponible ici. Envoyez une "
+        "version texte du document (PDF issu d'un traitement de texte, .docx, .odt)."
+    ),
+    "too_many_pages": (
+        "Ce document a trop de pages pour être analysé. Envoyez seulement la partie utile."
+    ),
+    "no_text": "Je n'ai trouvé aucun texte dans ce document.",
+    "unreadable": (
+        "Je n'arrive pas à lire ce fichier : il semble endommagé ou dans un format inattendu. "
+        "Ouvrez-le et enregistrez-le de nouveau, puis réessayez."
+    ),
+    "too_many_documents": (
+        "Vous avez atteint le nombre maximal de documents. Supprimez-en un avec /documents "
+        "avant d'en ajouter un autre."
+    ),
+    "store_failed": (
+        "Le document n'a pas pu être enregistré (service momentanément indisponible). "
+        "Rien n'a été conservé : réessayez dans quelques minutes."
+    ),
+    "not_allowed": "L'envoi de fichiers n'est pas disponible dans cet espace.",
+    "not_found": "Ce document n'existe pas ou a déjà été supprimé.",
+    # The helpdesk chat's texts about documents ({placeholders} filled by chatbot.chat_documents).
+    "added": (
+        "Document « {name} » ajouté à vos documents privés : {size}. {masked}"
+        "Vous seul pouvez l'interroger : posez votre question, ou demandez sa synthèse."
+    ),
+    "masked": "Par précaution, {count} donnée(s) personnelle(s) ont été masquées avant "
+    "l'enregistrement ; le fichier d'origine n'est pas conservé. ",
+    "list_empty": (
+        "Vous n'avez aucun document. Joignez un fichier (PDF, Word, OpenDocument, texte, "
+        "Markdown ou HTML) à votre message pour l'ajouter."
+    ),
+    "list_intro": "Vos documents privés (visibles par vous seul) :",
+    "deleted": "Le document « {name} » a été supprimé, avec tous ses passages indexés.",
+    "no_upload_here": (
+        "Cet assistant ne reçoit pas de fichiers. Choisissez l'assistance agents pour "
+        "interroger vos propres documents."
+    ),
+}

@@ -43,6 +43,8 @@ class Services:
     memory: MemoryRegistry
     # Planted in every system prompt; an answer that contains it leaked the instructions.
     canary: str = field(default_factory=lambda: "GX-" + secrets.token_hex(6))
+    # Agents' own documents (chatbot.documents), shared by the chat and the HTTP API.
+    documents: Any = None
     _stack: AsyncExitStack = field(default_factory=AsyncExitStack)
     _sweeper: asyncio.Task | None = None
 
@@ -77,6 +79,16 @@ class Services:
         stack.push_async_callback(memory.aclose)
         await memory.setup()
         graphs = {name: build_graph(flow, checkpointer) for name, flow in flows.items()}
+        from chatbot.documents import Documents
+
+        kb = knowledge.kb  # the documents keep this Chroma client and embedders across reloads
+        documents = Documents(
+            settings,
+            kb.client,
+            kb.embedders,
+            allow_list=[*settings.privacy_allow_list, *knowledge_terms(kb)],
+        )
+        documents.backend = backend  # OCR of scanned PDFs, when the operator allows it
         services = cls(
             settings,
             backend,
@@ -86,6 +98,7 @@ class Services:
             graphs,
             checkpointer,
             memory,
+            documents=documents,
             _stack=stack,
         )
         if watch:

@@ -85,6 +85,20 @@ class Settings(BaseSettings):
     chat_rate_per_ip: str = "30/minute"  # chat messages of anonymous citizens, per address
     widget_rate_per_ip: str = "30/minute"  # widget tokens, per address
 
+    # Agents' own documents (chatbot.documents): what an upload may be, checked on the server.
+    documents_max_mb: float = Field(20.0, gt=0, le=500, description="largest upload, in MB")
+    documents_max_pages: int = Field(1000, ge=1)
+    documents_max_unzipped_mb: float = Field(
+        100.0, gt=0, description="largest uncompressed content of a DOCX or ODT (zip bombs)"
+    )
+    documents_types: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["pdf", "docx", "odt", "txt", "md", "html"]
+    )
+    documents_per_user: int = Field(50, ge=1, description="documents one agent may keep")
+    # A scanned PDF's page images go to the backend's OCR model as they are: they cannot be
+    # pseudonymised first. Off unless the operator trusts that backend with them.
+    documents_ocr: bool = False
+
     # Privacy: extra terms that must never be masked (comma-separated in the environment).
     privacy_allow_list: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
@@ -128,7 +142,7 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} must start with postgresql://")
         return value
 
-    @field_validator("allowed_origins", "privacy_allow_list", mode="before")
+    @field_validator("allowed_origins", "privacy_allow_list", "documents_types", mode="before")
     @classmethod
     def _comma_list(cls, value: object) -> object:
         # Comma-separated in the environment; a JSON list is accepted too.
@@ -139,6 +153,17 @@ class Settings(BaseSettings):
                 return json.loads(value)
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
+
+    @field_validator("documents_types")
+    @classmethod
+    def _document_kinds(cls, value: list[str]) -> list[str]:
+        from chatbot.documents.models import KINDS
+
+        kinds = [v.strip().lower().lstrip(".") for v in value if v.strip()]
+        unknown = sorted(set(kinds) - set(KINDS))
+        if unknown:
+            raise ValueError(f"unknown document types {unknown}: choose among {list(KINDS)}")
+        return kinds
 
     @property
     def has_backend(self) -> bool:

@@ -27,6 +27,7 @@ from chatbot.knowledge.models import Source, source_urls
 from chatbot.logs import get_logger
 from chatbot.privacy import Pseudonymiser, masked_notice
 from chatbot.replies import reply
+from chatbot.roles import is_staff
 from chatbot.services import Services
 
 log = get_logger("guichet.turn")
@@ -108,6 +109,8 @@ async def run_turn(
         backend=services.backend,
         canary=services.canary,
         turn_id=turn_id,
+        owner=caller.user_id if flow.documents and is_staff(caller.role) else None,
+        documents=services.documents if flow.documents else None,
     )
     state_in = {
         "question": str(scrubbed.text),

@@ -200,7 +200,8 @@ async def test_a_changed_fiche_shows_what_it_would_lose(settings) -> None:
 
     changed = (
         "---\ntitle: Horaires de la mairie\nsummary: Les jours et heures d'ouverture.\n"
-        "source_url: https://www.example.gouv.fr/horaires\nupdated: 2026-11-30\nchecked: 2026-11-30\n"
+        "source_url: https://www.example.gouv.fr/horaires\n"
+        "updated: 2026-11-30\nchecked: 2026-11-30\n"
         "tags: [horaires, ouverture]\nlicence: Licence Ouverte 2.0\n---\n\n"
         "## Horaires\n\nLa mairie est ouverte le samedi matin.\n"
     )

@@ -461,7 +461,7 @@ async def test_purge_and_erase_remove_rows_and_files(settings, layer) -> None:
     assert {r["threadId"] for r in rows["elements"]} == {kept_thread}
 
     counts = await erase_user(settings, "agent.new")
-    assert counts == {"users": 1, "threads": 1, "files": 1, "memories": 0}
+    assert counts == {"users": 1, "threads": 1, "files": 1, "memories": 0, "documents": 0}
     rows = await all_rows(settings)
     assert [r["identifier"] for r in rows["users"]] == ["agent.old"]
     assert rows["threads"] == rows["steps"] == rows["elements"] == rows["feedbacks"] == []

@@ -383,5 +383,38 @@ class Backend:
             raise BackendProtocolError("backend audio: no text in the response", endpoint="audio")
         return text.strip()
 
+    async def ocr(self, pdf: bytes, *, filename: str = "document.pdf") -> list[tuple[int, str]]:
+        """(page, text) of a scanned PDF, by the backend's OCR model (``POST /v1/ocr``).
+
+        The page images cannot pass the privacy gate (they are not text): they go to the OCR
+        model only, and only when the operator switched it on (GUICHET_DOCUMENTS_OCR); the
+        text that comes back is pseudonymised like any document before it is stored or sent.
+        """
+        model = self.catalogue.ocr_model()
+        if model is None:
+            raise ModelNotFound("backend ocr: no OCR model is served", endpoint="ocr")
+        response = await self._call(
+            "ocr",
+            lambda: self.client.post(
+                "/ocr",
+                cast_to=object,
+                body={"model": model},
+                files=[("file", (filename, pdf, "application/pdf"))],
+                options={"headers": {"Content-Type": "multipart/form-data"}},
+            ),
+        )
+        data = response.get("data") if isinstance(response, dict) else None
+        if not isinstance(data, list):
+            raise BackendProtocolError("backend ocr: no pages in the response", endpoint="ocr")
+        pages = []
+        for i, item in enumerate(data, start=1):
+            item = item if isinstance(item, dict) else {}
+            meta = item.get("metadata") if isinstance(item.get("metadata"), dict) else {}
+            page = meta.get("page")
+            content = item.get("content")
+            if isinstance(content, str):
+                pages.append((int(page) if isinstance(page, int) else i, content))
+        return pages
+
     async def aclose(self) -> None:
         await self.client.close()

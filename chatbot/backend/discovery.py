@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import zlib
 
-from chatbot.backend.models import SPEECH_TYPES, ModelInfo
+from chatbot.backend.models import OCR_TYPES, SPEECH_TYPES, ModelInfo
 
 # Families that think before they answer: they need room (max_tokens) and a low effort for
 # one-word answers such as the classifier's, or they spend every token on reasoning.
@@ -59,6 +59,13 @@ class Catalogue:
         """The first model that transcribes speech, if the backend serves one."""
         for model in self.models.values():
             if model.type in SPEECH_TYPES:
+                return model.id
+        return None
+
+    def ocr_model(self) -> str | None:
+        """The first model that reads text from page images (OCR), if the backend serves one."""
+        for model in self.models.values():
+            if model.type in OCR_TYPES:
                 return model.id
         return None
 

@@ -15,6 +15,7 @@ CHAT_TYPES = {"text-generation", "image-text-to-text"}
 EMBEDDING_TYPES = {"text-embeddings-inference"}
 RERANK_TYPES = {"text-classification"}
 SPEECH_TYPES = {"automatic-speech-recognition"}
+OCR_TYPES = {"image-to-text", "image-text-to-text"}  # O26 /v1/ocr; A25 /v1/ocr-beta
 
 
 class ModelInfo(BaseModel):

@@ -51,6 +51,17 @@ SPEECH_MODEL = {
     "aliases": ["audio-large"],
     "max_context_length": None,
 }
+OCR_MODEL = {
+    "id": "mistralai/mistral-ocr-2505",
+    "type": "image-to-text",
+    "aliases": ["ocr"],
+    "max_context_length": None,
+}
+# What the fake "reads" on every page of a PDF sent to /v1/ocr (it sees no image).
+DEFAULT_OCR_TEXT = (
+    "## Décision d'attribution\n\nLa commission a attribué le logement le 3 mars. "
+    "Le bénéficiaire dispose de dix jours pour accepter la proposition."
+)
 DEFAULT_TRANSCRIPT = "Bonjour, comment renouveler mon passeport ?"
 
 NO_SOURCE_ANSWER = "Je ne dispose pas d'information sur ce sujet."

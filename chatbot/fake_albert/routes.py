@@ -33,6 +33,7 @@ def build_app(controls: Controls) -> Starlette:
             Route("/v1/embeddings", partial(embeddings, controls), methods=["POST"]),
             Route("/v1/rerank", partial(rerank, controls), methods=["POST"]),
             Route("/v1/audio/transcriptions", partial(transcriptions, controls), methods=["POST"]),
+            Route("/v1/ocr", partial(ocr, controls), methods=["POST"]),
         ]
     )
 
@@ -340,4 +341,44 @@ async def transcriptions(controls: Controls, request: Request) -> Response:
     payload: dict[str, Any] = {"id": "trsc-" + uuid.uuid4().hex[:12], "text": text}
     if controls.version == "2026":
         payload |= {"model": model["id"], "usage": versions.usage("2026", 0, 0, 0.0)}
+    return answer(recorded, payload)
+
+
+async def ocr(controls: Controls, request: Request) -> Response:
+    """Multipart ``file`` (a PDF) and ``model`` (type image-to-text), as in O26. Each page
+    "reads" as ``DEFAULT_OCR_TEXT``: the fake sees no image, it checks what was sent."""
+    from chatbot.fake_albert.model import DEFAULT_OCR_TEXT
+
+    recorded, _fault, early = await controls.prelude(request, form=True)
+    if early is not None:
+        return early
+    try:
+        form = await request.form()
+    except Exception:
+        return _form_error("file", "missing", "Field required")
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    recorded.json = fields
+    upload = form.get("file")
+    if upload is None or isinstance(upload, str):
+        return _form_error("file", "missing", "Field required")
+    data = await upload.read()
+    model = check_model(controls, fields.get("model", ""), "image-to-text")
+    if isinstance(model, Response):
+        return model
+    if not data.startswith(b"%PDF-"):
+        return JSONResponse({"detail": "Unsupported file type."}, status_code=422)
+    pages = max(1, data.count(b"/Type /Page ") + data.count(b"/Type /Page>"))
+    payload = {
+        "object": "list",
+        "data": [
+            {
+                "object": "documentPage",
+                "content": DEFAULT_OCR_TEXT,
+                "images": {},
+                "metadata": {"document_name": upload.filename, "page": page},
+            }
+            for page in range(1, pages + 1)
+        ],
+        "usage": versions.usage(controls.version, 0, 0, 0.0),
+    }
     return answer(recorded, payload)

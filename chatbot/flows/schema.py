@@ -63,6 +63,10 @@ class Flow(Strict):
     model: ModelSettings = Field(default_factory=ModelSettings)
     replies: dict[str, str] = Field(default_factory=dict)
     show_internals: bool = False  # agents may expand the retrieval step; citizens never
+    # Search the logged-in agent's own uploaded documents alongside the fiches, and accept
+    # uploads in this flow's chat. Only staff roles ever get documents (decided on the
+    # server in chatbot.turn), whatever this says.
+    documents: bool = False
 
     @field_validator("name")
     @classmethod

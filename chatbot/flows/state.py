@@ -14,6 +14,7 @@ from chatbot.knowledge.models import Hit, Source
 
 if TYPE_CHECKING:
     from chatbot.backend import Backend, Usage
+    from chatbot.documents import Documents
     from chatbot.flows.schema import Flow
     from chatbot.knowledge import KnowledgeBase
     from chatbot.privacy import Pseudonymiser
@@ -43,3 +44,7 @@ class TurnContext:
     canary: str
     turn_id: str = ""
     usage: Usage | None = None  # what the generation cost (set by the generate step)
+    # The logged-in agent whose own documents this turn may search (set by the server from
+    # the authenticated user; None for citizens and flows without documents).
+    owner: str | None = None
+    documents: Documents | None = None

@@ -56,7 +56,9 @@ class KnowledgeBase:
         use_dense: bool = USE_DENSE_OFFLINE,
     ) -> None:
         self.settings = settings
-        self.client = client  # Chroma, embedded or server (its heartbeat is /ready's probe)
+        # Chroma, embedded or server (its heartbeat is /ready's probe); shared with the agents'
+        # documents (chatbot.documents).
+        self.client = client
         self.backend = backend
         self.use_dense = use_dense
         self.dense_weight = DENSE_WEIGHT

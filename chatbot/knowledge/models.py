@@ -43,6 +43,7 @@ class Hit(BaseModel):
     url: str  # the section's first official source page
     text: str
     score: float  # 0..1, higher is better
+    page: int | None = None  # an agent's own document: the page cited (fiches have none)
     sources: list[SourceLink] = Field(default_factory=list)  # every page the section is from
 
     @property
@@ -66,10 +67,11 @@ class Source(BaseModel):
     url: str
     audience: str = "public"
     links: list[SourceLink] = Field(default_factory=list)  # every page the section is from
+    page: int | None = None  # an agent's own document (audience "document"): its page
 
     @classmethod
     def of(cls, hit: Hit, n: int) -> Source:
-        shown = hit.model_dump(include={"title", "heading", "anchor", "url", "audience"})
+        shown = hit.model_dump(include={"title", "heading", "anchor", "url", "audience", "page"})
         return cls(n=n, id=hit.fiche_id, links=list(hit.sources), **shown)
 
 

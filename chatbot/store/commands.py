@@ -127,7 +127,8 @@ def cmd_purge(args: argparse.Namespace) -> int:
         json.dumps(counts)
         if args.json
         else f"purged {counts['threads']} conversations idle for more than {args.days:g} days "
-        f"({counts['files']} files), {counts['memories']} conversation memories "
+        f"({counts['files']} files), {counts['memories']} conversation memories, "
+        f"{counts['documents']} uploaded documents "
         f"and {counts['signals']} anonymous signals of citizens"
     )
     return 0
@@ -139,12 +140,13 @@ def cmd_erase(args: argparse.Namespace) -> int:
     counts = asyncio.run(erase_user(_settings(), args.user))
     if args.json:
         print(json.dumps(counts))
-    elif counts["users"] == 0 and counts["threads"] == 0 and counts["memories"] == 0:
+    elif not (counts["users"] or counts["threads"] or counts["memories"] or counts["documents"]):
         print(f"no stored data for user {args.user!r}")
     else:
         print(
             f"erased user {args.user!r}: {counts['threads']} conversations, "
-            f"{counts['files']} files, {counts['memories']} conversation memories"
+            f"{counts['files']} files, {counts['memories']} conversation memories, "
+            f"{counts['documents']} uploaded documents"
         )
     return 0
 

@@ -4,10 +4,12 @@ memory (LangGraph checkpoints, ``chatbot.store.memory``) included.
 await purge_older_than(settings, days=30)   # conversations and memories idle for 30 days,
                                             # old signals
 await erase_user(settings, "agent.martin")  # one user and everything of theirs
+Both reach agents' uploaded documents too (``chatbot.documents``, in Chroma).
 """
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,6 +36,14 @@ if TYPE_CHECKING:
     from chatbot.settings import Settings
 
 log = get_logger("guichet.persistence")
+
+
+def _documents(settings: Settings) -> Any:
+    """Agents' uploaded documents live in Chroma (chatbot.documents), not in SQL."""
+    from chatbot.documents import Documents
+    from chatbot.knowledge.store import make_client
+
+    return Documents(settings, make_client(settings))
 
 
 async def _delete_threads(conn: Any, thread_ids: list[str]) -> list[str]:
@@ -108,8 +118,10 @@ async def purge_older_than(settings: Settings, days: float) -> dict[str, int]:
             )
         memories = await forget_keys(settings, engine, memory_keys)
         files = await _remove_files(settings, keys)
+    documents = await asyncio.to_thread(_documents(settings).purge_older_than, days)
     log.info(
         "retention.purged",
+        documents=documents,
         threads=len(old),
         files=files,
         signals=old_signals.rowcount or 0,
@@ -122,6 +134,7 @@ async def purge_older_than(settings: Settings, days: float) -> dict[str, int]:
         "orphan_feedbacks": orphans.rowcount or 0,
         "signals": old_signals.rowcount or 0,
         "memories": memories,
+        "documents": documents,
     }
 
 
@@ -163,8 +176,10 @@ async def erase_user(settings: Settings, identifier: str) -> dict[str, int]:
                 continue
             if folder.is_dir():
                 shutil.rmtree(folder, ignore_errors=True)
+    documents = await asyncio.to_thread(_documents(settings).erase, identifier)
     log.info(
         "retention.erased",
+        documents=documents,
         users=deleted_users.rowcount or 0,
         threads=len(thread_ids),
         memories=memories,
@@ -174,4 +189,5 @@ async def erase_user(settings: Settings, identifier: str) -> dict[str, int]:
         "threads": len(thread_ids),
         "files": files,
         "memories": memories,
+        "documents": documents,
     }

@@ -30,6 +30,8 @@ def excerpts(hits: list[Hit], intro: str) -> str:
         quoted = "\n".join("> " + line for line in text.splitlines() if line.strip())
         section = section_of(hit)
         label = hit.title if section == hit.title else f"{hit.title} — {section}"
+        if hit.page:  # an agent's own document: the page is what they look up
+            label += f", p. {hit.page}"
         parts.append(f"**[{i}] {label}**\n{quoted}")
     return "\n\n".join(parts)
 

@@ -60,8 +60,10 @@ def sources_block(hits: list[Hit]) -> Outbound:
     for i, hit in enumerate(hits, start=1):
         title = hit.title.replace('"', "'")
         section = section_of(hit).replace('"', "'")
+        page = f' page="{hit.page}"' if hit.page else ""
         blocks.append(
-            f'<source n="{i}" title="{title}" section="{section}">\n{hit.text.strip()}\n</source>'
+            f'<source n="{i}" title="{title}" section="{section}"{page}>\n'
+            f"{hit.text.strip()}\n</source>"
         )
     return published("<sources>\n" + "\n".join(blocks) + "\n</sources>\n\n")
 

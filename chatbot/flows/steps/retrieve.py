@@ -11,4 +11,11 @@ async def retrieve(state: TurnState, runtime: Runtime[TurnContext]) -> TurnState
     ctx = runtime.context
     # The knowledge is searched for the subject, not for the details around it (invariant 8).
     query = ctx.privacy.subject(state.get("standalone") or state["question"])
-    return {"hits": await ctx.kb.search(query, ctx.audiences, k=ctx.flow.retrieval.k)}
+    k = ctx.flow.retrieval.k
+    hits = await ctx.kb.search(query, ctx.audiences, k=k)
+    if ctx.flow.documents and ctx.owner and ctx.documents is not None:
+        # The agent's own documents: the owner was set by the server, the query reads only
+        # that owner's collection (chatbot.documents.store).
+        mine = await ctx.documents.search(ctx.owner, query, k=k)
+        hits = sorted(hits + mine, key=lambda h: -h.score)[:k]
+    return {"hits": hits}
