@@ -159,7 +159,11 @@ class AppServer:
                     httpx.get(self.url + "/project/settings?language=fr-FR", timeout=2).status_code
                     < 500
                 ):
-                    return
+                    # The page answers at once; the services (privacy model, knowledge) load
+                    # in the background (chatbot.boot): wait for them too, unless they failed.
+                    ready = httpx.get(self.url + "/ready", timeout=5)
+                    if ready.status_code == 200 or "starting" not in ready.text:
+                        return
             except httpx.HTTPError:
                 pass
             time.sleep(0.5)

@@ -2,6 +2,7 @@
 
     GET  /v1/models             the assistants (flows) the key's role is offered
     POST /v1/chat/completions   one turn, streamed or not (``chatbot.api.chat``)
+    POST|GET /v1/files, DELETE /v1/files/{id}   agents' own documents (``chatbot.api.files``)
     GET  /v1/openapi.json       the OpenAPI schema of every route, body and error
 
 A sub-application has its own error handlers (every error in OpenAI's JSON shape) and its own
@@ -21,6 +22,7 @@ from chatbot.api import errors
 from chatbot.api.access import ApiState, api_state, authenticate
 from chatbot.api.chat import router as chat_router
 from chatbot.api.errors import ERROR_RESPONSES, error_response, install_error_handlers
+from chatbot.api.files import router as files_router
 from chatbot.api.keys import ApiKey, KeyStore
 from chatbot.api.limits import shared_limiter
 from chatbot.api.schemas import ChatChunk, ModelCard, ModelList
@@ -127,8 +129,7 @@ def build_api(state: ApiState) -> FastAPI:
     api.add_middleware(BodyCheck)
     api.include_router(models_router)
     api.include_router(chat_router)
-    # Agents' documents (POST /v1/files) plug in here: api.include_router(files_router),
-    # its routes taking ``key: ApiKey = Depends(chatbot.api.access.authenticate)``.
+    api.include_router(files_router)  # agents' own documents, private to their key
     return api
 
 
