@@ -34,6 +34,7 @@ COMMAND_MODULES = [
     "chatbot.store.commands",
     "chatbot.web.users_cli",
     "chatbot.fake_albert.commands",
+    "chatbot.bench.commands",
 ]
 
 
