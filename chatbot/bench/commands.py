@@ -214,9 +214,7 @@ async def _serve(
     }
     log_path = tmp / "server.log"
     with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             started = time.monotonic()
             await _wait_ready(url + "/project/settings?language=fr-FR", process, log_path)
