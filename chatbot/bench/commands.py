@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 import os
 import socket
 import subprocess
@@ -67,7 +68,9 @@ def register(sub: Any, eval_sub: Any) -> None:
     run.add_argument("--first-token-ms", type=float, default=300.0)
     run.add_argument("--tokens-per-second", type=float, default=40.0)
     run.add_argument("--answer-tokens", type=int, default=120)
-    run.add_argument("--profile", type=Path, help="library run: write a pyinstrument HTML profile")
+    run.add_argument(
+        "--profile", type=Path, help="library run: write a pyinstrument profile (.html, else text)"
+    )
     run.set_defaults(func=cmd_load)
 
 
@@ -75,6 +78,9 @@ def cmd_load(args: argparse.Namespace) -> int:
     from chatbot.logs import configure_logging
 
     configure_logging("console", "WARNING")
+    # A socket dropped by an overloaded server is counted as a disconnect, not printed.
+    for name in ("engineio.client", "socketio.client"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     if args.url and not args.double_url:
         print("error: with --url, say which double the server uses (--double-url)")
         return 2
@@ -160,7 +166,10 @@ async def _library(args: argparse.Namespace, tmp: Path, double_url: str, postgre
         )
         if profiler is not None:
             profiler.stop()
-            args.profile.write_text(profiler.output_html())
+            html = args.profile.suffix == ".html"
+            args.profile.write_text(
+                profiler.output_html() if html else profiler.output_text(show_all=False)
+            )
             print(f"profile written to {args.profile}")
         return report
     finally:
