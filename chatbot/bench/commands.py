@@ -197,9 +197,14 @@ async def _server(args: argparse.Namespace, tmp: Path, double_url: str, postgres
         workers = f"{args.workers} workers" if args.workers else ""
         report = _report(args, "server", postgres, workers)
         report.model_s = await calibrate(opener, double_url)
-        return await run_load(
+        await run_load(
             report, opener, duration_s=args.duration, max_turns=args.turns, measure_pid=pid
         )
+        log = tmp / "server.log"
+        if report.errors and log.exists():  # what the server said about them
+            problems = [line for line in log.read_text().splitlines() if '"error"' in line]
+            print("\n".join(["server errors (last 5):", *problems[-5:]]))
+        return report
 
 
 @contextlib.asynccontextmanager

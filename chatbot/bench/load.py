@@ -169,12 +169,16 @@ async def run_load(
     of turns is reached; turns under way finish."""
     gate = asyncio.Semaphore(connect_at_once)
 
+    def failed(kind: str) -> None:
+        report.errors += 1
+        report.error_kinds[kind] = report.error_kinds.get(kind, 0) + 1
+
     async def opened() -> Conversation | None:
         async with gate:
             try:
                 return await open_conversation()
-            except Exception:
-                report.errors += 1
+            except Exception as exc:
+                failed(f"open: {type(exc).__name__}")
                 return None
 
     conversations = await asyncio.gather(*(opened() for _ in range(report.conversations)))
@@ -197,12 +201,13 @@ async def run_load(
         while may_start():
             try:
                 first, total, ok = await conversation.ask(SCRIPT[position])
-            except Exception:
+                if not ok:
+                    failed("not answered")
+            except Exception as exc:
                 first, total, ok = None, 0.0, False
+                failed(type(exc).__name__)
             sample = Sample(position=position, first_token_s=first, total_s=total, ok=ok)
             report.samples.append(sample)
-            if not ok:
-                report.errors += 1
             if conversation.disconnected:
                 report.disconnects += 1
                 return

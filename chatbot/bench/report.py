@@ -24,6 +24,7 @@ class Report(BaseModel):
     samples: list[Sample] = Field(default_factory=list)
     errors: int = 0
     disconnects: int = 0
+    error_kinds: dict[str, int] = Field(default_factory=dict)  # what the errors were
     cpu_s: float | None = None  # CPU time of the measured process tree over the run
     peak_rss: int | None = None
     model_s: dict[int, float] = Field(default_factory=dict)  # model's own time per position
@@ -59,7 +60,8 @@ class Report(BaseModel):
         return [
             head,
             f"  turns {self.turns}  turns/s {self.turns / self.wall_s if self.wall_s else 0:.1f}"
-            f"  errors {self.errors}  disconnects {self.disconnects}",
+            f"  errors {self.errors}  disconnects {self.disconnects}"
+            + (f" {self.error_kinds}" if self.error_kinds else ""),
             f"  time to first token p50/p95  {_p(first, 50):.0f} / {_p(first, 95):.0f} ms",
             f"  turn time           p50/p95  {_p(total, 50):.0f} / {_p(total, 95):.0f} ms",
             f"  added latency       p50/p95  {_p(added, 50):.0f} / {_p(added, 95):.0f} ms"
