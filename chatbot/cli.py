@@ -40,6 +40,7 @@ COMMAND_MODULES = [
     "chatbot.fake_albert.commands",
     "chatbot.serving.commands",
     "chatbot.documents.commands",
+    "chatbot.bench.commands",
 ]
 
 

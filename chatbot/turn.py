@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 
 from chatbot import metrics
 from chatbot.backend.models import Usage
+from chatbot.batching import TokenBatcher
 from chatbot.display import DisplayStream, check_answer
 from chatbot.flows.state import TurnContext
 from chatbot.flows.status import Status
@@ -135,26 +136,40 @@ async def run_turn(
 
     display: DisplayStream | None = None
     first_token: float | None = None  # seconds from the message to the first token shown
+    batch = TokenBatcher()  # the check and the screen get a piece per 100 ms, not per token
     step = time.perf_counter()
+    # durability="exit": the turn's state is written once, when the graph ends, instead of
+    # after each of its eight steps (a checkpoint write per step was most of the store's
+    # work per turn). A turn that crashes half-way leaves the memory as it was before it.
     async for mode, chunk in graph.astream(
-        state_in, config, context=context, stream_mode=["custom", "updates", "values"]
+        state_in,
+        config,
+        context=context,
+        stream_mode=["custom", "updates", "values"],
+        durability="exit",
     ):
         if mode == "custom":
             if chunk.get("reset"):
                 display = None
+                batch.drop()
                 yield Token(reset=True)
                 continue
-            display = display or display_stream()
-            for reset, shown in display.feed(chunk.get("token", "")):
-                if shown and first_token is None:
-                    first_token = time.perf_counter() - started
-                yield Token(reset=reset, text=shown)
+            if raw := batch.add(chunk.get("token", "")):
+                display = display or display_stream()
+                for reset, shown in display.feed(raw):
+                    if shown and first_token is None:
+                        first_token = time.perf_counter() - started
+                    yield Token(reset=reset, text=shown)
         elif mode == "updates":
             for node in chunk:
                 timings[node] = _ms(step)
             step = time.perf_counter()
         else:
             final = chunk
+    if raw := batch.take():
+        display = display or display_stream()
+        for reset, shown in display.feed(raw):
+            yield Token(reset=reset, text=shown)
     for reset, shown in display.flush() if display else []:
         yield Token(reset=reset, text=shown)
 

@@ -290,21 +290,27 @@ class Backend:
         vectors: list[list[float]] = []
         for start in range(0, len(texts), EMBED_BATCH):
             batch = list(texts[start : start + EMBED_BATCH])
+            # The response as plain JSON: the SDK's objects for 1,024 floats cost more CPU
+            # than the rest of the retrieval step (``chatbot bench load``).
             response = await self._call(
                 "embeddings",
-                lambda batch=batch: self.client.embeddings.create(
-                    model=name, input=batch, encoding_format="float"
+                lambda batch=batch: self.client.post(
+                    "/embeddings",
+                    body={"model": name, "input": batch, "encoding_format": "float"},
+                    cast_to=object,
                 ),
             )
             try:
-                data = sorted(response.data, key=lambda item: item.index)
-            except (AttributeError, TypeError):  # a non-JSON body comes back as plain text
+                data = sorted(response["data"], key=lambda item: item["index"])
+            except (KeyError, TypeError):  # a non-JSON body comes back as plain text
                 data = []
-            if len(data) != len(batch) or not all(isinstance(d.embedding, list) for d in data):
+            if len(data) != len(batch) or not all(
+                isinstance(d.get("embedding"), list) for d in data
+            ):
                 raise BackendProtocolError(
                     "backend embeddings: wrong number or format of vectors", endpoint="embeddings"
                 )
-            vectors.extend([float(x) for x in d.embedding] for d in data)
+            vectors.extend([float(x) for x in d["embedding"]] for d in data)
         return vectors
 
     def embedding_space(self, model: str | None = None) -> str:

@@ -13,6 +13,8 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
+from openai import AsyncStream
+
 from chatbot.backend.errors import StreamInterrupted, stream_error, to_backend_error
 from chatbot.backend.models import Usage, parse_usage
 from chatbot.logs import get_logger
@@ -21,14 +23,22 @@ if TYPE_CHECKING:
     from chatbot.backend.client import Backend
 
 log = get_logger("guichet.backend")
+USAGE = {"include_usage": True}
+
+
+# The fields of an OpenAI chat completion chunk; anything else a chunk carries is Albert's.
+_CHUNK_FIELDS = frozenset(
+    {"id", "choices", "created", "model", "object", "service_tier", "system_fingerprint", "usage"}
+)
 
 
 def _error_body(chunk: Any) -> dict | None:
     """The error a chunk carries instead of ``choices`` (``event: error`` with a detail)."""
-    if isinstance(getattr(chunk, "choices", None), list):
+    if not isinstance(chunk, dict):
+        return {}
+    if isinstance(chunk.get("choices"), list):
         return None
-    extra = getattr(chunk, "model_extra", None) or {}
-    return dict(extra) if isinstance(extra, dict) else {}
+    return {k: v for k, v in chunk.items() if k not in _CHUNK_FIELDS}
 
 
 class ChatStream:
@@ -67,20 +77,24 @@ class ChatStream:
         return "".join([delta async for delta in self])
 
     def _read(self, chunk: Any) -> list[str]:
-        """The deltas of one chunk; raise if the chunk is an error event."""
+        """The deltas of one chunk (its JSON, as sent); raise if the chunk is an error event."""
         body = _error_body(chunk)
         if body is not None:
             raise stream_error(body)
-        if chunk.usage is not None:
-            self.usage = parse_usage(chunk.usage.model_dump())
-        if getattr(chunk, "model", None):
-            self.model = chunk.model
+        if isinstance(chunk.get("usage"), dict):
+            self.usage = parse_usage(chunk["usage"])
+        if isinstance(chunk.get("model"), str) and chunk["model"]:
+            self.model = chunk["model"]
         deltas = []
-        for choice in chunk.choices:
-            if choice.finish_reason:
-                self.finish_reason = choice.finish_reason
-            if choice.delta is not None and choice.delta.content:
-                deltas.append(choice.delta.content)
+        for choice in chunk["choices"]:
+            if not isinstance(choice, dict):
+                continue
+            if choice.get("finish_reason"):
+                self.finish_reason = choice["finish_reason"]
+            delta = choice.get("delta")
+            content = delta.get("content") if isinstance(delta, dict) else None
+            if isinstance(content, str) and content:
+                deltas.append(content)
         return deltas
 
     async def _run(self) -> AsyncIterator[str]:
@@ -90,8 +104,14 @@ class ChatStream:
             yielded = 0
             stream = await backend._call(
                 "chat",
-                lambda: backend.client.chat.completions.create(
-                    stream=True, stream_options={"include_usage": True}, **self._request
+                # The chunks as plain JSON: building the SDK's pydantic objects for every
+                # token was the largest CPU cost of a turn (``chatbot bench load``).
+                lambda: backend.client.post(
+                    "/chat/completions",
+                    body={**self._request, "stream": True, "stream_options": USAGE},
+                    cast_to=object,
+                    stream=True,
+                    stream_cls=AsyncStream[object],
                 ),
             )
             try:

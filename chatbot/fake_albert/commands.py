@@ -21,6 +21,21 @@ def register(sub, eval_sub) -> None:  # noqa: ANN001 (argparse's private subpars
     parser.add_argument(
         "--tokens-per-second", type=float, help="pace the streamed answers like a model"
     )
+    parser.add_argument(
+        "--first-token-ms",
+        type=float,
+        default=0.0,
+        help="wait this long before the first token of every chat call, streamed or not "
+        "(non-streamed calls also take their tokens' time at --tokens-per-second)",
+    )
+    parser.add_argument(
+        "--answer-tokens", type=int, help="pad answers to about this many tokens, like a model"
+    )
+    parser.add_argument(
+        "--forget-requests",
+        action="store_true",
+        help="keep no request log (long load runs: memory stays flat)",
+    )
     parser.set_defaults(func=cmd_fake_albert)
 
 
@@ -29,6 +44,9 @@ def cmd_fake_albert(args: argparse.Namespace) -> int:
 
     albert = FakeAlbert(api_key=args.api_key)
     albert.tokens_per_second = args.tokens_per_second
+    albert.first_token = args.first_token_ms / 1000
+    albert.answer_tokens = args.answer_tokens
+    albert.keep_requests = not args.forget_requests
     url = f"http://{args.host}:{args.port}/v1"
     print(f"Fake Albert on {url} (Ctrl-C to stop). Point Guichet at it:")
     print(f"  GUICHET_BACKEND_URL={url}")

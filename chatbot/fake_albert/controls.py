@@ -37,6 +37,13 @@ class Controls:
         self._initial_responder = self.responder
         self.latency: float = 0.0
         self.tokens_per_second: float | None = None
+        # A realistic model's pace (``chatbot bench load``): seconds before the first token of
+        # every chat call, streamed or not, and answers padded to about this many tokens.
+        self.first_token: float = 0.0
+        self.answer_tokens: int | None = None
+        # The model's own time, per kind of chat call: kind -> [calls, seconds].
+        self.model_time: dict[str, list[float]] = {}
+        self.keep_requests = True
         self.models: list[dict[str, Any]] = copy.deepcopy(DEFAULT_MODELS)
         self.transcript = DEFAULT_TRANSCRIPT
         # Models that think before answering (their thoughts cost tokens, see routes.chat);
@@ -110,6 +117,10 @@ class Controls:
             self._faults.clear()
         self.latency = 0.0
         self.tokens_per_second = None
+        self.first_token = 0.0
+        self.answer_tokens = None
+        self.model_time = {}
+        self.keep_requests = True
         self.responder = self._initial_responder
         self.models = copy.deepcopy(DEFAULT_MODELS)
         self.transcript = DEFAULT_TRANSCRIPT
@@ -143,6 +154,21 @@ class Controls:
             walk(recorded.json)
         return found
 
+    def charge_model_time(self, kind: str, pieces: int) -> float:
+        """The time a model at this pace spends on a call of ``pieces`` tokens (first token,
+        then one per ``1/tokens_per_second``), added to ``model_time`` for the benchmark."""
+        pace = 1.0 / self.tokens_per_second if self.tokens_per_second else 0.0
+        seconds = self.first_token + max(0, pieces - 1) * pace if self.first_token else 0.0
+        with self._lock:
+            calls = self.model_time.setdefault(kind, [0, 0.0])
+            calls[0] += 1
+            calls[1] += seconds
+        return seconds
+
+    def model_time_so_far(self) -> dict[str, list[float]]:
+        with self._lock:
+            return {kind: list(calls) for kind, calls in self.model_time.items()}
+
     def paths(self) -> list[str]:
         return [r.path for r in self.requests]
 
@@ -171,7 +197,8 @@ class Controls:
         streamed = isinstance(parsed, dict) and bool(parsed.get("stream"))
         fault = None
         with self._lock:
-            self._requests.append(recorded)
+            if self.keep_requests:
+                self._requests.append(recorded)
             for candidate in self._faults:
                 if candidate.times > 0 and candidate.matches(recorded.path, streamed):
                     candidate.times -= 1

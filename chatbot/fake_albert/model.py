@@ -210,3 +210,30 @@ def default_responder(body: dict[str, Any]) -> str:
     if placeholders:
         answer = f"Pour {', '.join(placeholders)}, {answer}"
     return answer
+
+
+FILLER = " Pensez à préparer les justificatifs demandés avant de commencer la démarche en ligne."
+
+
+def call_kind(body: dict[str, Any]) -> str:
+    """``classifier``, ``rewrite`` or ``answer``: what a chat call is for (as the responder
+    tells them apart)."""
+    system = "\n".join(
+        content_text(m.get("content"))
+        for m in body.get("messages") or []
+        if isinstance(m, dict) and m.get("role") == "system"
+    )
+    if "CLASSIFIER:" in system:
+        return "classifier"
+    if "REWRITE:" in system:
+        return "rewrite"
+    return "answer"
+
+
+def pad_answer(text: str, size: int) -> str:
+    """An answer made about ``size`` tokens long, as long as a real model's: a plain French
+    sentence repeated after it (no link, no markup: the display check keeps it all)."""
+    pieces = tokens(text)
+    while len(pieces) < size:
+        pieces += tokens(FILLER)
+    return "".join(pieces[: max(size, len(tokens(text)))])

@@ -22,7 +22,14 @@ from starlette.routing import Route
 from chatbot.fake_albert import versions
 from chatbot.fake_albert.controls import Controls
 from chatbot.fake_albert.faults import Cut, Fault, RecordedRequest, SSEResponse
-from chatbot.fake_albert.model import content_text, embed_text, overlap_score, tokens
+from chatbot.fake_albert.model import (
+    call_kind,
+    content_text,
+    embed_text,
+    overlap_score,
+    pad_answer,
+    tokens,
+)
 
 
 def build_app(controls: Controls) -> Starlette:
@@ -34,6 +41,8 @@ def build_app(controls: Controls) -> Starlette:
             Route("/v1/rerank", partial(rerank, controls), methods=["POST"]),
             Route("/v1/audio/transcriptions", partial(transcriptions, controls), methods=["POST"]),
             Route("/v1/ocr", partial(ocr, controls), methods=["POST"]),
+            # Not Albert's: the double's own figures, read by ``chatbot bench load``.
+            Route("/double/model-time", partial(model_time, controls), methods=["GET"]),
         ]
     )
 
@@ -154,6 +163,11 @@ async def list_models(controls: Controls, request: Request) -> Response:
     return JSONResponse({"object": "list", "data": data})
 
 
+async def model_time(controls: Controls, request: Request) -> Response:
+    """The model's own time so far, per kind of chat call: ``{kind: [calls, seconds]}``."""
+    return JSONResponse(controls.model_time_so_far())
+
+
 THINKING = "L'usager pose une question ; je vérifie les sources et je réponds brièvement."
 
 
@@ -164,6 +178,9 @@ async def chat(controls: Controls, request: Request) -> Response:
     body, model = accepted
 
     text: str | None = controls.responder(recorded.json)
+    kind = call_kind(recorded.json)
+    if text and controls.answer_tokens and kind == "answer":
+        text = pad_answer(text, controls.answer_tokens)
     reasoning: str | None = None
     finish = "stop"
     if model["id"] in controls.reasoning:
@@ -182,7 +199,10 @@ async def chat(controls: Controls, request: Request) -> Response:
     usage = versions.usage(controls.version, prompt_tokens, len(pieces), controls.cost_per_call)
     completion_id = "chatcmpl-" + uuid.uuid4().hex[:24]
     created = int(time.time())
+    model_seconds = controls.charge_model_time(kind, len(pieces))
     if not body.stream:
+        if controls.first_token:
+            await asyncio.sleep(model_seconds)
         message: dict[str, Any] = {"role": "assistant", "content": text}
         if reasoning is not None:
             message["reasoning_content"] = reasoning
@@ -205,7 +225,15 @@ async def chat(controls: Controls, request: Request) -> Response:
             failure = versions.stream_error(controls.version, bool(fault.params.get("crash")))
     head = {"id": completion_id, "object": "chat.completion.chunk", "created": created}
     pause = 1.0 / controls.tokens_per_second if controls.tokens_per_second else 0.0
-    chunks = _chunks({**head, "model": model["id"]}, pieces, usage, pause, fail_after, failure)
+    chunks = _chunks(
+        {**head, "model": model["id"]},
+        pieces,
+        usage,
+        pause,
+        fail_after,
+        failure,
+        controls.first_token,
+    )
     return SSEResponse(chunks, headers=recorded.limit_headers)
 
 
@@ -216,9 +244,12 @@ async def _chunks(
     pause: float,
     fail_after: int | None,
     failure: bytes | None,
+    first_token: float = 0.0,
 ) -> AsyncIterator[bytes]:
     """SSE chunks: role, one per piece, finish, a last one with ``choices: []`` and usage.
-    ``fail_after`` pieces, the stream ends: on ``failure`` bytes, else by dropping (a cut)."""
+    ``fail_after`` pieces, the stream ends: on ``failure`` bytes, else by dropping (a cut).
+    With ``first_token``, the first piece comes after that many seconds, the others
+    ``pause`` apart; without it, each piece waits ``pause``."""
 
     def chunk(delta: dict[str, Any] | None, finish: str | None = None, **extra: Any) -> bytes:
         choices = [] if delta is None else [{"index": 0, "delta": delta, "finish_reason": finish}]
@@ -229,8 +260,9 @@ async def _chunks(
     for count, piece in enumerate(pieces):
         if fail_after is not None and count >= fail_after:
             break
-        if pause:
-            await asyncio.sleep(pause)
+        wait = (first_token if count == 0 else pause) if first_token else pause
+        if wait:
+            await asyncio.sleep(wait)
         yield chunk({"content": piece})
     if fail_after is not None:
         if failure is None:

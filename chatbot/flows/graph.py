@@ -83,6 +83,17 @@ def run(step: Step) -> Callable[[TurnState, Runtime[TurnContext]], Awaitable[Tur
     return node
 
 
+def _next(following: str, last: str) -> Callable[[TurnState], Awaitable[str]]:
+    """The edge after a step: on to ``following``, or to ``last`` once a status is set.
+    A coroutine, so LangGraph awaits it on the loop: a plain function is sent to a thread
+    pool, seven times a turn (``chatbot bench load``)."""
+
+    async def edge(state: TurnState) -> str:
+        return last if state.get("status") else following
+
+    return edge
+
+
 def build_graph(flow: Flow, checkpointer: Any = None) -> Any:
     graph = StateGraph(TurnState, context_schema=TurnContext)
     for step in STEPS:
@@ -93,10 +104,6 @@ def build_graph(flow: Flow, checkpointer: Any = None) -> Any:
         if following.name == last:
             graph.add_edge(step.name, last)
             continue
-        graph.add_conditional_edges(
-            step.name,
-            lambda state, following=following.name: last if state.get("status") else following,
-            [following.name, last],
-        )
+        graph.add_conditional_edges(step.name, _next(following.name, last), [following.name, last])
     graph.add_edge(last, END)
     return graph.compile(checkpointer=checkpointer, name=f"flow:{flow.name}")

@@ -18,6 +18,7 @@ Chainlit thread it belongs to (agents), and when it was last used. So:
 from __future__ import annotations
 
 import sqlite3
+import time
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
@@ -50,6 +51,8 @@ AGENT = "agent"
 # minutes) deletes any left idle this long, so none outlives two hours without a message even
 # when a process stopped before it could delete. chainlit.md says so.
 CITIZEN_MEMORY_MAX_IDLE = timedelta(minutes=115)
+# How stale a memory's last use may be recorded (well under the idle time above).
+TOUCH_EVERY_S = 60.0
 
 # LangGraph's checkpoint tables, per database.
 CHECKPOINT_TABLES = {
@@ -151,6 +154,7 @@ class MemoryRegistry:
     def __init__(self, settings: Settings, checkpointer: Any) -> None:
         self.engine = make_engine(database_url(settings))
         self.checkpointer = checkpointer
+        self._touched: dict[str, float] = {}  # key -> when this process last recorded it
 
     async def setup(self) -> None:
         await create_tables(self.engine)
@@ -159,7 +163,12 @@ class MemoryRegistry:
         self, key: str, *, kind: str, user: str | None = None, thread_id: str | None = None
     ) -> None:
         """Record that ``key`` is used now; before the turn writes any checkpoint, so that
-        retention always finds it."""
+        retention always finds it. A key recorded less than ``TOUCH_EVERY_S`` ago is not
+        written again: retention counts in hours and days, and a write per turn was a
+        database transaction per message (``chatbot bench load``)."""
+        seen = time.monotonic()
+        if seen - self._touched.get(key, -TOUCH_EVERY_S) < TOUCH_EVERY_S:
+            return
         now = utc_timestamp()
         async with self.engine.begin() as conn:
             await conn.execute(
@@ -170,6 +179,9 @@ class MemoryRegistry:
                 ),
                 {"key": key, "kind": kind, "user": user, "thread": thread_id, "now": now},
             )
+        if len(self._touched) > 100_000:  # forgotten visits: keep the map small
+            self._touched.clear()
+        self._touched[key] = seen
 
     async def find(self, user: str, thread_id: str, *, kind: str = AGENT) -> str | None:
         """The memory of this user's thread, if they have one (API conversations of a
@@ -191,6 +203,7 @@ class MemoryRegistry:
 
     async def forget(self, key: str) -> None:
         """Delete one memory: its checkpoints first, then its row."""
+        self._touched.pop(key, None)
         await self.checkpointer.adelete_thread(key)
         async with self.engine.begin() as conn:
             await conn.execute(memory.delete().where(memory.c.key == key))
