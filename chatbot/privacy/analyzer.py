@@ -20,6 +20,7 @@ from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
 from pydantic import BaseModel
 
 from chatbot.privacy.cues import build_cue_recognizers
+from chatbot.privacy.ids import build_id_recognizers
 from chatbot.privacy.informal import build_informal_recognizers, normalise
 from chatbot.privacy.recognizers import (
     COMMON_WORDS,
@@ -99,7 +100,12 @@ def _build_analyzer() -> AnalyzerEngine:
     )
     nlp_engine.load()
     registry = RecognizerRegistry(supported_languages=[LANGUAGE])
-    everything = [*build_recognizers(), *build_informal_recognizers(), *build_cue_recognizers()]
+    everything = [
+        *build_recognizers(),
+        *build_informal_recognizers(),
+        *build_cue_recognizers(),
+        *build_id_recognizers(),
+    ]
     for recognizer in everything:
         registry.add_recognizer(recognizer)
     return AnalyzerEngine(
