@@ -39,16 +39,47 @@ _MONTHS = (
     r"janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre"
     r"|d[ée]cembre|janv\.?|f[ée]vr?\.?|avr\.?|juil\.?|sept\.?|oct\.?|nov\.?|d[ée]c\.?"
 )
+_DAY_WORDS = (
+    r"premier|1er|un|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze"
+    r"|quinze|seize|dix-sept|dix-huit|dix-neuf|vingt(?:(?:-| et )(?:un|deux|trois|quatre|cinq"
+    r"|six|sept|huit|neuf))?|trente(?: et un|-et-un)?"
+)
+# A year in words: "mille neuf cent quatre-vingt-huit", "deux mille trois".
+_YEAR_WORDS = r"(?:mille|mil) neuf cents?(?:[ \-][a-z\-]+){0,3}|deux mille(?:[ \-][a-z\-]+){0,2}"
 _DATE = re.compile(
     r"(?<![\w/.\-])(?:\d{1,2}(?:er)?[/.\- ]\d{1,2}[/.\- ](?:\d{4}|\d{2})"
-    rf"|(?:\d{{1,2}}|1er) (?:{_MONTHS})(?: (?:\d{{4}}|\d{{2}}))?"
-    r"|\d{4}-\d{2}-\d{2})(?![\w/]|[.\-]\d|:\d| ?h\d)",
+    rf"|(?:\d{{1,2}}|1er) (?:{_MONTHS})(?: (?:\d{{4}}|\d{{2}}|{_YEAR_WORDS}))?"
+    rf"|(?:{_DAY_WORDS}) (?:{_MONTHS})(?: (?:\d{{4}}|{_YEAR_WORDS}))?"
+    r"|\d{4}-\d{2}-\d{2}|\d{8})(?![\w/]|[.\-]\d|:\d| ?h\d)",
     re.IGNORECASE,
 )
+
+
+def _compact_date_ok(value: str) -> bool:
+    """ "23021972", "20011127": a real calendar date, day first or year first."""
+    if not re.fullmatch(r"\d{8}", value):
+        return True
+    day, month, year = int(value[:2]), int(value[2:4]), int(value[4:])
+    if 1 <= day <= 31 and 1 <= month <= 12 and 1900 <= year <= 2030:
+        return True
+    year, month, day = int(value[:4]), int(value[4:6]), int(value[6:])
+    return 1900 <= year <= 2030 and 1 <= month <= 12 and 1 <= day <= 31
+
+
+_HAS_YEAR = re.compile(r"\d{4}|\d{2}$|mil", re.IGNORECASE)
+# Someone else's birthday without a year ("ma fille est née le 3 mars") is no identifier.
+_OTHER_SUBJECT = re.compile(
+    r"(?:fille|fils|enfant|b[ée]b[ée]|petite?|il|elle|ils|elles|mari|femme|fr[èe]re|s(?:oe|œ)ur"
+    r"|p[èe]re|m[èe]re|copain|copine)\s+(?:est\s+|sont\s+|[ée]tait\s+)?$",
+    re.IGNORECASE,
+)
+# "c 05-08-1967 et pas 23021972": the correction is a birth date too.
+_ALSO = re.compile(r"\s*,?\s*(?:et pas|et non|pas|non|au lieu de|ou|mais)\s+(?:le\s+|du\s+)?", re.I)
+
 # "né", "née", "nés", "né(e)", "nee" (not "ne": the negation); "DDN", "date de naiss.".
 _BIRTH_CUE = re.compile(
     r"(?<![\w])(?:n(?:é|ee|e(?=\(e\)))e?s?(?:\(e\)s?)?|nee?s?(?= le\b)"
-    r"|ddn|dn\s*:|date (?:de )?naiss(?:ance|\.)?|naissance\s*(?::|le\b|du\b|=)"
+    r"|ddn|dn\s*:|dn(?=\s+\d)|date (?:de )?naiss(?:ance|\.)?|naissance\s*(?::|le\b|du\b|=)"
     r"|anniversaire|(?:je suis|jsuis|chui|j suis) (?:n[ée]e? )?du)(?![\w(])",
     re.IGNORECASE,
 )
@@ -57,7 +88,9 @@ _NOT_BIRTH = re.compile(
     r"d[ée]clarer la) d[e']\s*$",
     re.IGNORECASE,
 )
-_YEAR_AFTER_EN = re.compile(r"\s+en\s+((?:19|20)\d{2})(?!\d)", re.IGNORECASE)
+_YEAR_AFTER_EN = re.compile(
+    rf"\s+en\s+((?:(?:{_MONTHS})\s+)?(?:19|20)\d{{2}})(?!\d)", re.IGNORECASE
+)
 _MORE_YEARS = re.compile(r"(?:\s*,\s*|\s+et\s+)((?:19|20)\d{2})(?!\d)", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"[!?;\n]|\.\s|,\s*(?:et|mais|rdv|le rdv)\b", re.IGNORECASE)
 WINDOW = 40
@@ -81,12 +114,49 @@ class CueBirthDateRecognizer(FrenchRecognizer):
                 continue
             limit = min(len(text), cue.end() + WINDOW)
             date = _DATE.search(text, cue.end(), limit)
-            if date is None:
+            if date is None or not _compact_date_ok(date.group(0)):
                 continue
             gap = text[cue.end() : date.start()]
             if _CLAUSE_BREAK.search(gap) or _BIRTH_CUE.search(gap):
                 continue
+            if not _HAS_YEAR.search(date.group(0)) and (
+                fold(cue.group(0)).startswith("anniv")
+                or _OTHER_SUBJECT.search(text, max(0, cue.start() - 25), cue.start())
+            ):
+                continue
             yield date.start(), date.end()
+            also = _ALSO.match(text, date.end())
+            if also:
+                more = _DATE.match(text, also.end())
+                if more and _compact_date_ok(more.group(0)):
+                    yield more.start(), more.end()
+
+
+_YEAR = re.compile(r"(19[2-9]\d|200\d|201[0-2])$")
+_WORD_BEFORE = re.compile(r"([^\W\d_]+)[ \u00a0]*,?[ \u00a0]*$")
+
+
+class NameDateRecognizer(FrenchRecognizer):
+    """A full date of a past year right after a person's name is that person's birth date:
+    "Salomé Rivière, 24 déc. 2003", "TCHAKOUNTE Brice 01/04/1983"."""
+
+    def __init__(self) -> None:
+        super().__init__("DATE_NAISSANCE", [], score=0.8)
+
+    def candidates(self, text: str) -> Iterable[tuple[int, int]]:
+        for date in _DATE.finditer(text):
+            value = date.group(0)
+            if not _YEAR.search(value) or not _compact_date_ok(value):
+                continue
+            before = _WORD_BEFORE.search(text, max(0, date.start() - 40), date.start())
+            if before is None:
+                continue
+            word = before.group(1)
+            kind = word_kind(word)
+            capitalised = word[:1].isupper() and fold(word) not in COMMON_WORDS
+            opens = _LINE_OR_CLAUSE.search(text, 0, before.start()) is not None
+            if kind in ("F", "S", "B") or (capitalised and not opens and kind != "P"):
+                yield date.start(), date.end()
 
 
 # --------------------------------------------------------------------------- NIR
@@ -292,4 +362,9 @@ def _adjacent(text: str, end: int, start: int) -> bool:
 
 
 def build_cue_recognizers() -> list[FrenchRecognizer]:
-    return [CueBirthDateRecognizer(), GroupedNirRecognizer(), CueNameRecognizer()]
+    return [
+        CueBirthDateRecognizer(),
+        NameDateRecognizer(),
+        GroupedNirRecognizer(),
+        CueNameRecognizer(),
+    ]

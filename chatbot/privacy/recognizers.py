@@ -630,8 +630,15 @@ _BUILDING_WORDS = frozenset(
 )
 # "bât B appt 12", ", escalier 3, porte 14": where in the building, after the street.
 _BUILDING = re.compile(
-    r"(?:,?[ \u00a0]+(?i:b[âa]t(?:iment)?\.?|appt?\.?|appartement|app\.|esc(?:alier)?\.?"
+    r"(?:,?[ \u00a0]+(?i:b[âa]t(?:iment)?\.?|ap{1,2}t?\.?|appartement|app\.|esc(?:alier)?\.?"
     r"|porte|[ée]tage|log(?:ement)?\.?|n°)[ \u00a0]*[A-Z0-9]{1,4}\b)+"
+)
+_BARE_ABBREVIATIONS = frozenset("r pl av bd ch imp all rte sq chem".split())
+_BUILDING_BEFORE = re.compile(
+    r"(?:(?i:r[ée]sidence|r[ée]s\.|immeuble|imm\.)(?:[ \u00a0]+(?:[A-ZÀ-Þ][\w'’\-]*|les?|la|des|du|de)){1,4}"
+    r"[ \u00a0]*,?[ \u00a0]*)?"
+    r"(?:(?i:b[âa]t(?:iment)?\.?|ap{1,2}t?\.?|appartement|esc(?:alier)?\.?|bp|porte|log(?:ement)?\.?)"
+    r"[ \u00a0]*[A-Z0-9]{1,4}[ \u00a0]*,?[ \u00a0]*)+$"
 )
 _MONTH_NEXT = re.compile(
     r" (?i:janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre"
@@ -660,7 +667,7 @@ def _city_end(text: str, pos: int) -> int | None:
         if lower in _CITY_LINKS:
             cursor = match.end()
             continue
-        if index > 0 and not word[:1].isupper():
+        if index > 0 and end is not None and not word[:1].isupper():
             break
         if lower in COMMON_WORDS and not word[:1].isupper():
             break
@@ -676,7 +683,9 @@ class AddressRecognizer(FrenchRecognizer):
 
     HEAD = re.compile(
         rf"(?<![\w])(?:(?P<num>\d{{1,4}}(?: ?(?:bis|ter|quater|[abc])\b)?,?\s+)?)"
-        rf"(?P<type>{STREET_TYPES})(?=[ \u00a0])",
+        r"(?P<adj>(?:grande?|petite?|vieille|haute?|basse?|ancienne?|nouvelle|vieux)\s+)?"
+        rf"(?P<type>{STREET_TYPES}|(?<=\d )(?:r|pl|av|bd|ch|imp|all|rte|sq|chem)(?=\s))"
+        r"(?=[ \u00a0]|[,\s]+\d{5})",
         re.IGNORECASE,
     )
     POSTCODE = re.compile(r",?\s*(?:\d{5}|\d{2} \d{3})(?![\d])")
@@ -693,6 +702,8 @@ class AddressRecognizer(FrenchRecognizer):
         for match in self.HEAD.finditer(text):
             has_number = bool(match.group("num"))
             name = self._street_name(text, match.end())
+            if name is None and match.group("adj") and match.group("num"):
+                name = match.end()  # "108 Grande Rue 25000 Besançon"
             if name is None:
                 continue
             end = name
@@ -710,11 +721,20 @@ class AddressRecognizer(FrenchRecognizer):
                     cedex = re.match(r" (?i:cedex)(?: \d{1,2})?", text[end:])
                     if cedex:
                         end += cedex.end()
+            start = match.start()
+            if has_number or has_postcode:
+                # "bât C, 18 chemin ...", "BP 27, 15 route ...": where in the building, first.
+                prefix = _BUILDING_BEFORE.search(text, max(0, start - 60), start)
+                if prefix:
+                    start = prefix.start()
             window = text[max(0, match.start() - 40) : match.start()]
             # Without number or postcode, only a plain street type after "j'habite" & co.
             plain = match.group("type").lower() in _PLAIN_STREET_TYPES
+            bare = match.group("type").lower() in _BARE_ABBREVIATIONS
+            if bare and not (has_postcode or self.CONTEXT.search(window)):
+                continue  # "3 r de retard": "r" alone is a street only where an address is
             if has_number or has_postcode or (plain and self.CONTEXT.search(window)):
-                yield match.start(), end
+                yield start, end
 
     @staticmethod
     def _street_name(text: str, pos: int) -> int | None:
