@@ -21,6 +21,7 @@ from pydantic import BaseModel
 
 from chatbot.privacy.cues import build_cue_recognizers
 from chatbot.privacy.ids import build_id_recognizers
+from chatbot.privacy.spelled import build_spelled_recognizers
 from chatbot.privacy.informal import build_informal_recognizers, normalise
 from chatbot.privacy.recognizers import (
     COMMON_WORDS,
@@ -105,6 +106,7 @@ def _build_analyzer() -> AnalyzerEngine:
         *build_informal_recognizers(),
         *build_cue_recognizers(),
         *build_id_recognizers(),
+        *build_spelled_recognizers(),
     ]
     for recognizer in everything:
         registry.add_recognizer(recognizer)
