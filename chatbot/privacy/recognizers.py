@@ -633,11 +633,13 @@ _BUILDING = re.compile(
     r"(?:,?[ \u00a0]+(?i:b[âa]t(?:iment)?\.?|ap{1,2}t?\.?|appartement|app\.|esc(?:alier)?\.?"
     r"|porte|[ée]tage|log(?:ement)?\.?|n°)[ \u00a0]*[A-Z0-9]{1,4}\b)+"
 )
-_BARE_ABBREVIATIONS = frozenset("r pl av bd ch imp all rte sq chem".split())
+_BARE_ABBREVIATIONS = frozenset("r pl ch all".split())  # without their dot
 _BUILDING_BEFORE = re.compile(
-    r"(?:(?i:r[ée]sidence|r[ée]s\.|immeuble|imm\.)(?:[ \u00a0]+(?:[A-ZÀ-Þ][\w'’\-]*|les?|la|des|du|de)){1,4}"
+    r"(?:(?i:r[ée]sidence|r[ée]s\.|immeuble|imm\.)"
+    r"(?:[ \u00a0]+(?:[A-ZÀ-Þ][\w'’\-]*|les?|la|des|du|de)){1,4}"
     r"[ \u00a0]*,?[ \u00a0]*)?"
-    r"(?:(?i:b[âa]t(?:iment)?\.?|ap{1,2}t?\.?|appartement|esc(?:alier)?\.?|bp|porte|log(?:ement)?\.?)"
+    r"(?:(?i:b[âa]t(?:iment)?\.?|ap{1,2}t?\.?|appartement|esc(?:alier)?\.?|bp|porte"
+    r"|log(?:ement)?\.?)"
     r"[ \u00a0]*[A-Z0-9]{1,4}[ \u00a0]*,?[ \u00a0]*)+$"
 )
 _MONTH_NEXT = re.compile(
