@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
@@ -32,6 +33,7 @@ from chatbot.privacy.recognizers import (
     SpacyPersonRecognizer,
     fold,
 )
+from chatbot.privacy.terms import builtin_allow_list
 
 # --------------------------------------------------------------------------- birth dates
 
@@ -113,8 +115,8 @@ class CueBirthDateRecognizer(FrenchRecognizer):
                     more = _MORE_YEARS.match(text, more.end())
                 continue
             limit = min(len(text), cue.end() + WINDOW)
-            date = _DATE.search(text, cue.end(), limit)
-            if date is None or not _compact_date_ok(date.group(0)):
+            date = _DATE.search(text, cue.end())  # may end past the window, not start past it
+            if date is None or date.start() >= limit or not _compact_date_ok(date.group(0)):
                 continue
             gap = text[cue.end() : date.start()]
             if _CLAUSE_BREAK.search(gap) or _BIRTH_CUE.search(gap):
@@ -258,6 +260,12 @@ _SIGN_OFF = re.compile(
     r"(?i:merci|bisous|bises|cordialement|bonne (?:journ[ée]e|soir[ée]e)|a\+|salutations)"
     r"[^\n]{0,25}\n[ \t/-]*([^\W\d_]+(?:-[^\W\d_]+)?)[\s.!]*$"
 )
+
+
+@lru_cache(maxsize=1)
+def _ALLOWED_WORDS() -> frozenset[str]:  # noqa: N802 - a constant, built on first use
+    """Single-word must-survive terms (CAF, URSSAF, Paris): capitals that are no surname."""
+    return frozenset(fold(t.strip()) for t in builtin_allow_list() if " " not in t.strip())
 
 
 class CueNameRecognizer(FrenchRecognizer):
@@ -430,7 +438,17 @@ class CueNameRecognizer(FrenchRecognizer):
                 spans.add((tokens[i - 1][0], tokens[j - 1][1]))
             elif j - i >= 2 and any(kinds[k] in "FB" for k in range(i, j)):
                 spans.add((start, tokens[j - 1][1]))  # "COURTOIS JEAN-BAPTISTE"
-            elif after_first:
+            elif after_first or (
+                # "BAKAYOKO Aminata": a capitalised rare word right after the capitals
+                j < len(tokens)
+                and j - i == 1
+                and tokens[j][2][:1].isupper()
+                and not tokens[j][2].isupper()
+                and namelike(j)
+                and fold(word) not in _ALLOWED_WORDS()
+                and sum(c in "aeiouy" for c in fold(word)) >= 2  # not "SNCF Connect"
+                and _adjacent(text, tokens[j - 1][1], tokens[j][0])
+            ):
                 spans.add((start, tokens[j][1]))
             elif _ROLE_AFTER.match(text, tokens[j - 1][1]) and any(
                 fold(tokens[k][2]) not in _PARTICLES for k in range(i, j)
@@ -452,7 +470,13 @@ class CueNameRecognizer(FrenchRecognizer):
                 or (word[:1].isupper() and namelike(i))
                 or (next_is_name and namelike(i, loose=True))
             ):
-                spans.add((tokens[i][0], tokens[run(i, 3) - 1][1]))
+                # the first name, and a surname-like word right after it, no more
+                j = i + 1
+                if j < len(tokens) and _adjacent(text, tokens[i][1], tokens[j][0]):
+                    nxt = tokens[j][2]
+                    if kinds[j] in "FSB" or (nxt[:1].isupper() and namelike(j)):
+                        j += 1
+                spans.add((tokens[i][0], tokens[j - 1][1]))
         # 9. one word signing off on its own line: "merci d'avance\nsabrina"
         sign = _SIGN_OFF.search(text)
         if sign:

@@ -39,8 +39,10 @@ FAMILIES = (
         "CB",
         _cue(
             r"carte (?:bancaire|bleue|de credit|de paiement|visa|mastercard)|cb|visa|mastercard"
-            r"|master card|amex|american express|maestro|numero de (?:ma |la )?carte(?! vitale"
-            r"| grise| d.identite| de sejour| d.allocataire)|n° de carte|num de carte"
+            r"|master card|amex|american express|maestro|n° de carte|num de carte"
+            # "carte" alone, unless it is another card ("carte vitale 1 85 ...": a NIR)
+            r"|carte(?! vitale| grise| d.identite| nationale| de sejour| d.allocataire"
+            r"| de resident| mobilite| europeenne| d.invalidite| de tiers| du combattant)"
         ),
         13,
         19,

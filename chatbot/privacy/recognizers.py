@@ -612,7 +612,8 @@ class SpacyPersonRecognizer(FrenchRecognizer):
     @staticmethod
     def _names_a_place(text: str, start: int) -> bool:
         """ "rue Victor Hugo", "collège Jean Moulin": a person's name given to a place."""
-        before = fold(text[max(0, start - 30) : start]).rstrip()
+        # the same line only: "merci la CAF\nmaelle" signs off, it names no place
+        before = fold(text[max(0, start - 30) : start]).rsplit("\n", 1)[-1].rstrip()
         return bool(_PLACE_BEFORE.search(before))
 
     @staticmethod
