@@ -96,6 +96,18 @@ def survives(text: str, term: str) -> bool:
             ("ADRESSE", "bât D appt 12, 5 avenue Jean Jaurès, 69007 Lyon"),
             "CAF",
         ),
+        # addresses with no street type, held by their postcode; an office's address stays
+        (
+            "j'habite lieu-dit Les Granges, 46100 Figeac depuis 2 ans",
+            ("ADRESSE", "lieu-dit Les Granges, 46100 Figeac"),
+            "2 ans",
+        ),
+        (
+            "17 le Clos des Vignes 21000 Dijon, courrier de la préfecture de Dijon",
+            ("ADRESSE", "17 le Clos des Vignes 21000 Dijon"),
+            "préfecture de Dijon",
+        ),
+        ("écrivez à la CAF du Rhône, 69003 Lyon", None, "CAF du Rhône, 69003 Lyon"),
         # phones dictated in digits and words, any country code, middle dots
         (
             "rappelez le 06 douze 45 trente-huit 90 avant 17 h",

@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from chatbot.privacy.cues import build_cue_recognizers
 from chatbot.privacy.ids import build_id_recognizers
 from chatbot.privacy.informal import build_informal_recognizers, normalise
+from chatbot.privacy.postal import build_postal_recognizers
 from chatbot.privacy.recognizers import (
     COMMON_WORDS,
     LANGUAGE,
@@ -107,6 +108,7 @@ def _build_analyzer() -> AnalyzerEngine:
         *build_cue_recognizers(),
         *build_id_recognizers(),
         *build_spelled_recognizers(),
+        *build_postal_recognizers(),
     ]
     for recognizer in everything:
         registry.add_recognizer(recognizer)
