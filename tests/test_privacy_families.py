@@ -142,6 +142,12 @@ def survives(text: str, term: str) -> bool:
             "ASPA",
         ),
         ("Merci beaucoup pour la CAF\nmaelle", ("NOM", "maelle"), "CAF"),
+        ("coucou c encore inès, je rappelle pour la CAF", ("NOM", "inès"), "CAF"),
+        (
+            "mon RIB : FR 76 3000 4000 0312 3456 7890 143 pour la CAF",
+            ("IBAN", "FR 76 3000 4000 0312 3456 7890 143"),
+            "CAF",
+        ),
         # words that are holidays, not people
         ("la prime de Noël est versée quand ?", None, "prime de Noël"),
         ("c'est Pâques lundi, la CAF paie quand ?", None, "Pâques"),

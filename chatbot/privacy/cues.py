@@ -218,6 +218,7 @@ _PARTICLES = frozenset(
 _INTRO = re.compile(
     r"(?<![\w'’])(?:je m['’ ]?ap+el+e?s?|j['’ ]?m['’ ]?ap+el+e?|jm['’ ]?ap+el+e?|je me nomme"
     r"|moi c['’ ]?est|moi c|moi cé|slt c|bjr c|c['’ ]?est|cé|ici|sign[ée]+|je suis|j['’ ]?suis"
+    r"|(?:hello|salut|coucou|yo|dsl|cc|hey|salam|bonsoir|bonjour|re)[ ,]+c(?:[ ]encore)?"
     r"|jsuis|chui|de la part de|au nom de|cordialement,?|bien [àa] vous,?|salutations,?)"
     r"[ \u00a0]+(?=\w)",
     re.IGNORECASE,

@@ -150,7 +150,7 @@ _IBAN_SEP = " -\u00a0\u202f"
 class IbanRecognizer(FrenchRecognizer):
     """IBAN: the country gives the length, so the scan stops exactly at the last character."""
 
-    START = re.compile(r"(?<![\w])([A-Z]{2})(\d{2})", re.IGNORECASE)
+    START = re.compile(r"(?<![\w])([A-Z]{2}) ?(\d{2})", re.IGNORECASE)  # "FR 76 1820 ..."
 
     def candidates(self, text: str) -> Iterable[tuple[int, int]]:
         for match in self.START.finditer(text):
