@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from chatbot.privacy import checksums
-from chatbot.privacy.recognizers import FrenchRecognizer, fold
+from chatbot.privacy.recognizers import FrenchRecognizer, Rule, fold
 
 
 @dataclass(frozen=True)
@@ -195,5 +195,37 @@ class AnyGroupingCardRecognizer(FrenchRecognizer):
                 yield match.start(), match.end()
 
 
+_PLATE_CONTEXT = (
+    "plaque",
+    "immatriculation",
+    "immatriculé",
+    "immatriculée",
+    "carte grise",
+    "véhicule",
+    "voiture",
+)
+
+
 def build_id_recognizers() -> list[FrenchRecognizer]:
-    return [*(CueIdRecognizer(family) for family in FAMILIES), AnyGroupingCardRecognizer()]
+    return [
+        *(CueIdRecognizer(family) for family in FAMILIES),
+        AnyGroupingCardRecognizer(),
+        # The French passport's own shape needs no cue: "TCHAKOUNTE Brice 15HP67321".
+        FrenchRecognizer(
+            "PASSEPORT",
+            [Rule(r"(?<![\w])\d{2}[A-Z]{2}\d{5}(?![\w])", flags=0)],
+            score=0.6,
+        ),
+        # A plate typed in lower case ("plaque ab 742 rt"), only next to its cue.
+        FrenchRecognizer(
+            "PLAQUE",
+            [
+                Rule(
+                    r"(?<![\w])[a-hj-np-tv-z]{2}[ \-]?\d{3}[ \-]?[a-hj-np-tv-z]{2}(?![\w])", flags=0
+                )
+            ],
+            context=_PLATE_CONTEXT,
+            require_context=True,
+            score=0.8,
+        ),
+    ]
