@@ -56,6 +56,7 @@ def survives(text: str, term: str) -> bool:
             "cerfa 12100*02",
         ),
         ("num allocataire : 23 45 671 depuis 2019", ("CAF", "23 45 671"), "2019"),
+        ("5512348\n0612345678\nc pour un souci avec la CAF", ("CAF", "5512348"), "CAF"),
         ("DIALLO Awa 22/05/1990 09RK44170 pour l'ANTS", ("PASSEPORT", "09RK44170"), "ANTS"),
         ("ma voiture immatriculée gh 512 kt, amende de 68 €", ("PLAQUE", "gh 512 kt"), "68 €"),
         ("ma carte 4000 1234 5678 9010 a été avalée", ("CB", "4000 1234 5678 9010"), "avalée"),

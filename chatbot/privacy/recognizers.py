@@ -1036,6 +1036,7 @@ def build_recognizers() -> list[EntityRecognizer]:
             require_context=True,
             score=0.8,
             before=80,
+            after=60,  # "1363094 / 0696795503 / c pour une réclamation CAF"
         ),
         FrenchRecognizer(
             "FRANCE_TRAVAIL",
