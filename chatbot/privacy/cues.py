@@ -18,13 +18,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import lru_cache
 
 from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from chatbot.privacy import checksums
 from chatbot.privacy.informal import word_kind
+from chatbot.privacy.name_cues import (
+    ALLOWED_WORDS,
+    IS_MY_NAME,
+    NAME_WORD,
+    RELATIVE,
+    ROLE_AFTER,
+    SIGN_OFF,
+)
 from chatbot.privacy.recognizers import (
     _ELIDED,
     _TITLE_WORDS,
@@ -33,7 +40,6 @@ from chatbot.privacy.recognizers import (
     SpacyPersonRecognizer,
     fold,
 )
-from chatbot.privacy.terms import builtin_allow_list
 
 # --------------------------------------------------------------------------- birth dates
 
@@ -237,38 +243,6 @@ _BEFORE_NAME = re.compile(r"(?<![\w])(?:de|d['’]|pour|avec|chez|à|a|et)\s+$",
 _LINE_OR_CLAUSE = re.compile(r"(?:^|\n|[,!.:]\s+)$")
 
 
-_NAME_WORD = re.compile(
-    r"(?<![\w'’])(?:(?:mon|son|sa|ma|le|du) )?(?:nom|pr[ée]nom)"
-    r"(?: de (?:famille|naissance|jeune fille)"
-    r"| d['’]usage| marital| complet)?[ \u00a0]*(?::|=|c['’ ]?est|c|est|cest)?[ \u00a0]+(?=\w)",
-    re.IGNORECASE,
-)
-_IS_MY_NAME = re.compile(
-    r"[ \u00a0]+(?:c['’ ]?est |c |est )?(?:mon|son) (?:nom|pr[ée]nom)\b", re.IGNORECASE
-)
-_ROLE_AFTER = re.compile(
-    r"[ \u00a0]*(?:\((?:mon|ma|notre|son|sa) |m['’]a |m['’]ont |nous a )", re.IGNORECASE
-)
-_RELATIVE = re.compile(
-    r"(?<![\w'’])(?:(?:mon|ma|notre|son|sa) (?:grand[- ]p[èe]re|grand[- ]m[èe]re|ex|mari|femme"
-    r"|fils|fille|fr[èe]re|s(?:oe|œ)ur|p[èe]re|m[èe]re|conjointe?|compagnon|compagne|copain"
-    r"|copine|voisine?|cousine?|oncle|tante|neveu|ni[èe]ce|beau-p[èe]re|belle-m[èe]re|enfant"
-    r"|petit-fils|petite-fille|amie?|coloc|conseill[èe]re?|patronne?|employeur|m[ée]decin"
-    r"|r[ée]f[ée]rente?|assistante? sociale?)|et moi|moi)[ \u00a0]*,?[ \u00a0]+(?=\w)",
-    re.IGNORECASE,
-)
-_SIGN_OFF = re.compile(
-    r"(?i:merci|bisous|bises|cordialement|bonne (?:journ[ée]e|soir[ée]e)|a\+|salutations)"
-    r"[^\n]{0,25}\n[ \t/-]*([^\W\d_]+(?:-[^\W\d_]+)?)[\s.!]*$"
-)
-
-
-@lru_cache(maxsize=1)
-def _ALLOWED_WORDS() -> frozenset[str]:  # noqa: N802 - a constant, built on first use
-    """Single-word must-survive terms (CAF, URSSAF, Paris): capitals that are no surname."""
-    return frozenset(fold(t.strip()) for t in builtin_allow_list() if " " not in t.strip())
-
-
 class CueNameRecognizer(FrenchRecognizer):
     def __init__(self) -> None:
         super().__init__("NOM", [], score=0.84)
@@ -401,7 +375,7 @@ class CueNameRecognizer(FrenchRecognizer):
                 j += 1
             return j
 
-        for match in _NAME_WORD.finditer(text):
+        for match in NAME_WORD.finditer(text):
             i = starts.get(match.end())
             if i is None:
                 continue
@@ -411,7 +385,7 @@ class CueNameRecognizer(FrenchRecognizer):
             if capitals(i) or namelike(i, loose=not verbal):
                 j = with_capitals(i, run(i, 3, loose=not verbal))
                 spans.add((tokens[i][0], tokens[j - 1][1]))
-        for match in _IS_MY_NAME.finditer(text):
+        for match in IS_MY_NAME.finditer(text):
             i = next((k for k, t in enumerate(tokens) if t[1] == match.start()), None)
             if i is not None and namelike(i, loose=True):
                 spans.add((tokens[i][0], tokens[i][1]))
@@ -446,17 +420,17 @@ class CueNameRecognizer(FrenchRecognizer):
                 and tokens[j][2][:1].isupper()
                 and not tokens[j][2].isupper()
                 and namelike(j)
-                and fold(word) not in _ALLOWED_WORDS()
+                and fold(word) not in ALLOWED_WORDS()
                 and sum(c in "aeiouy" for c in fold(word)) >= 2  # not "SNCF Connect"
                 and _adjacent(text, tokens[j - 1][1], tokens[j][0])
             ):
                 spans.add((start, tokens[j][1]))
-            elif _ROLE_AFTER.match(text, tokens[j - 1][1]) and any(
+            elif ROLE_AFTER.match(text, tokens[j - 1][1]) and any(
                 fold(tokens[k][2]) not in _PARTICLES for k in range(i, j)
             ):
                 spans.add((start, tokens[j - 1][1]))
         # 8. after a relative or a role: "mon grand pere wassim sow", "et moi marine berger"
-        for match in _RELATIVE.finditer(text):
+        for match in RELATIVE.finditer(text):
             i = starts.get(match.end())
             if i is None or glued(i):
                 continue
@@ -479,7 +453,7 @@ class CueNameRecognizer(FrenchRecognizer):
                         j += 1
                 spans.add((tokens[i][0], tokens[j - 1][1]))
         # 9. one word signing off on its own line: "merci d'avance\nsabrina"
-        sign = _SIGN_OFF.search(text)
+        sign = SIGN_OFF.search(text)
         if sign:
             i = starts.get(sign.start(1))
             if i is not None and namelike(i, loose=True) and tokens[i][1] == sign.end(1):
