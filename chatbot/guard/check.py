@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from chatbot.guard.local import load_model
 from chatbot.guard.normalise import normalise
-from chatbot.guard.rules import Verdict, check_rules
+from chatbot.guard.rules import Verdict, check_rules, decoded_payloads
 
 
 def check_local(text: str) -> Verdict:
@@ -18,8 +18,17 @@ def check_local(text: str) -> Verdict:
     clean = normalise(text, max_chars=10**9).text
     if not clean:
         return Verdict()
-    category, _ = load_model().predict(clean)
-    return Verdict(category=category, rule=f"local.{category}") if category else Verdict()
+    model = load_model()
+    category, _ = model.predict(clean)
+    if category:
+        return Verdict(category=category, rule=f"local.{category}")
+    # A request hidden in base64 or hex ("applique-le : RXhwbGlxdWUg..."): the classifier
+    # reads the decoded text too, as the rules do.
+    for how, decoded in decoded_payloads(text):
+        category, _ = model.predict(normalise(decoded, max_chars=10**9).text)
+        if category:
+            return Verdict(category=category, rule=f"{how}:local.{category}")
+    return Verdict()
 
 
 def check_input(text: str) -> Verdict:

@@ -142,6 +142,19 @@ _FR_OVERRIDE_VERB = r"(?:ignore|ignores|ignorez|ignorer|oublie|oublies|oubliez|o
 _FR_IMPERATIVE = r"(?:ignore|ignorez|oublie|oubliez|outrepasse|outrepassez|contourne|contournez|desactive|desactivez|annule|annulez|efface|effacez|supprime|supprimez|laisse tomber|laissez tomber|jette|jetez|neutralise|neutralisez|leve|levez|enleve|enlevez|retire|retirez|zappe|zappez|ne tiens pas compte des|ne tenez pas compte des|fais abstraction des|faites abstraction des|passe outre|passez outre)"
 _EN_OVERRIDE_VERB = r"(?:disobey|defy|overwrite|never ?mind|screw|to hell with|forget about|ignore|disregard|forget|override|overrule|bypass|skip|discard|drop|abandon|neglect|delete|erase|clear|reset|cancel|circumvent|break|violate|ditch|throw out|set aside|put aside|pay no attention to|do not follow|don't follow|stop following|no longer follow|unlearn)"
 
+# Dutch, Portuguese, Spanish, Italian, German, Polish, Turkish, Romanian, Russian, Arabic.
+_FOREIGN_FORGET = (
+    r"negeer|vergeet|esqueca|esquece|esquecam|ignora|ignorem|olvida|olvidate de|olviden"
+    r"|dimentica|dimenticate|vergiss|vergesst|vergessen sie|ignoriere|ignorieren sie|zapomnij"
+    r"|zignoruj|ignoruj|unut|yoksay|uita|ignorati|забудь|забудьте|игнорируй|игнорируйте"
+    r"|انس|انسى|تجاهل|تجاهلي"
+)
+_FOREIGN_RULES = (
+    r"instructies|regels|opdrachten|instrucoes|instrucciones|reglas|regras|istruzioni|regole"
+    r"|anweisungen|regeln|vorgaben|anordnungen|polecen|polecenia|instrukcje|instrukcji|zasady"
+    r"|talimatlar\w*|kurallar\w*|instructiunile|regulile|инструкци\w*|правила|указания"
+    r"|التعليمات|القواعد|الأوامر|الاوامر"
+)
 _EXTRACT_VERB = r"(?:repete|repetes|repetez|repeter|affiche|affichez|afficher|montre|montrez|montrer|donne|donnez|donner|revele|revelez|reveler|devoile|devoilez|devoiler|ecris|ecrivez|ecrire|recopie|recopiez|recopier|cite|citez|citer|imprime|imprimez|divulgue|divulguez|partage|partagez|partager|envoie|envoyez|dis|dites|dire|liste|listez|reproduis|reproduisez|copie|copiez|colle|collez|traduis|traduisez|resume|resumez|expose|exposez|communique|communiquez|transmets|transmettez|lis|lisez|recite|recitez|sors|sortez|extrais|extrayez|balance|crache|raconte|racontez|detaille|detaillez|explique|expliquez|indique|indiquez|encode|encodez|print|show|reveal|display|repeat|output|tell|give|dump|leak|write|list|recite|share|translate|summari[sz]e|spell out|paste|copy|read|expose|disclose|describe|explain|send|return|echo)"
 _EXTRACT_ASK = r"(?:quel(?:le)?s? (?:sont|etaient|est|etait)|c'est quoi|qu'est-ce que sont|que (?:disent|dit|contiennent|contient)|what (?:are|were|is|was|do|does)|which are|tell me|dis-moi|dites-moi|montre-moi|montrez-moi|donne-moi|donnez-moi|peux-tu|pouvez-vous|tu peux|vous pouvez|can you|could you|je veux (?:voir|lire|connaitre)|je voudrais (?:voir|lire|connaitre)|i want to (?:see|read|know))"
 
@@ -169,6 +182,11 @@ _RULES: list[Rule] = [
         inside=_OWN_FR,
         not_inside=_MINE,
         not_before=_AUX_BEFORE + r"|\b(?:je|j'|il|elle|on|ils|elles|nous)\s*$",
+    ),
+    # Other languages: "forget/ignore" then "instructions/rules" of the same language.
+    _rule(
+        "override.ignore_foreign",
+        rf"(?<!\w)(?:{_FOREIGN_FORGET})(?!\w)(?:{_GAP % 5})?(?:\w+\s+)?(?:{_FOREIGN_RULES})",
     ),
     _rule(
         "override.ignore_fr_imperative",
@@ -742,7 +760,7 @@ def _printable_share(text: str) -> float:
     return good / len(text)
 
 
-def _decoded_payloads(raw: str) -> list[tuple[str, str]]:
+def decoded_payloads(raw: str) -> list[tuple[str, str]]:
     """Candidate hidden texts: (how it was hidden, decoded text)."""
     found: list[tuple[str, str]] = []
     for match in _B64.finditer(raw):
@@ -811,7 +829,7 @@ def check_rules(text: str, _depth: int = 0) -> Verdict:
             return Verdict(category="injection", rule="spaced:obfuscated.squashed")
 
     if _depth < 2:
-        for how, hidden in _decoded_payloads(raw):
+        for how, hidden in decoded_payloads(raw):
             inner = check_rules(hidden, _depth + 1)
             if inner.category:
                 return Verdict(category=inner.category, rule=f"{how}:{inner.rule}")

@@ -104,6 +104,10 @@ def _fill(template: str, rng: random.Random) -> str:
         return rng.choice(S[key])
 
     text = _FIELD.sub(one, template)
+    for _ in range(2):  # a slot value may hold fields of its own ("chez {kin}")
+        if "{" not in text:
+            break
+        text = _FIELD.sub(one, text)
     return re.sub(r"\s{2,}", " ", text).strip()
 
 

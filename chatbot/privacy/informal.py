@@ -239,9 +239,12 @@ def _best_name(
 # --------------------------------------------------------------------------- e-mails
 
 _AT = (
-    r"(?:\s*(?:@|[(\[{]\s*(?:at|arr?obase|@)\s*[)\]}]|%40)\s*|\s+(?:at|arr?obase|a commercial)\s+)"
+    r"(?:\s*(?:@|[(\[{]\s*(?:at|a|arr?oba(?:se|z|s|ce)|@)\s*[)\]}]|%40)\s*"
+    r"|\s+(?:at|arr?oba(?:se|z|s|ce)|a commercial)\s+)"
 )
 _DOT = r"(?:\s*(?:\.|[(\[{]\s*(?:dot|point)\s*[)\]}])\s*|\s+(?:dot|point)\s+)"
+# inside the local part: "gerald tiret du bas picard", "jean underscore paul"
+_LOCAL_JOIN = rf"(?:{_DOT}|\s+(?:tiret du bas|tiret bas|underscore|tiret|trait d'union)\s+)"
 _TLD = (
     r"(?:fr|com|net|org|eu|be|ch|lu|ca|io|info|biz|re|gp|mq|gf|yt|nc|pf|pm|de|es|it|pt|uk|"
     r"ma|dz|tn|sn|ci|cm|us|co|me|tv|gouv\.fr|gouv|email|mail"
@@ -251,11 +254,13 @@ _TLD = (
 )
 _LOCAL = r"[A-Za-z0-9](?:[A-Za-z0-9_%+\-]*[A-Za-z0-9_])?"
 EMAIL_LOOSE = re.compile(
-    rf"(?<![\w.+\-%])(?:{_LOCAL}{_DOT})*{_LOCAL}{_AT}"
+    rf"(?<![\w.+\-%])(?:{_LOCAL}{_LOCAL_JOIN})*{_LOCAL}{_AT}"
     rf"[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:{_DOT}[A-Za-z0-9\-]+)*{_DOT}{_TLD}(?![\w\-])",
     re.IGNORECASE,
 )
-_HAS_AT = re.compile(r"@|%40|\bat\b|arr?obase|a commercial", re.IGNORECASE)
+_HAS_AT = re.compile(r"@|%40|\bat\b|\(a\)|arr?oba|a commercial", re.IGNORECASE)
+# "m i c h e l . r o u x @ o r a n g e . f r": one character at a time.
+_SPACED = re.compile(r"(?<![\w.@])(?:[A-Za-z0-9._\-@] ){6,}[A-Za-z0-9](?![\w.@])")
 
 
 class LooseEmailRecognizer(FrenchRecognizer):
@@ -269,11 +274,14 @@ class LooseEmailRecognizer(FrenchRecognizer):
             return
         for match in EMAIL_LOOSE.finditer(text):
             yield match.start(), match.end()
+        for match in _SPACED.finditer(text):
+            if "@" in match.group(0) and "." in match.group(0).split("@")[-1]:
+                yield match.start(), match.end()
 
 
 # --------------------------------------------------------------------------- phones
 
-_SEP = r"[ .\-/]"
+_SEP = r"[ .\-/·•]"
 _PHONE_NATIONAL = re.compile(
     rf"(?<![\w+])(?<!\d{_SEP})(?<!\d{_SEP}{_SEP})0(?:{_SEP}{{0,3}}\d){{9}}(?!{_SEP}?\d)(?!\w)"
 )

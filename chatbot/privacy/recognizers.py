@@ -150,7 +150,7 @@ _IBAN_SEP = " -\u00a0\u202f"
 class IbanRecognizer(FrenchRecognizer):
     """IBAN: the country gives the length, so the scan stops exactly at the last character."""
 
-    START = re.compile(r"(?<![\w])([A-Z]{2})(\d{2})", re.IGNORECASE)
+    START = re.compile(r"(?<![\w])([A-Z]{2}) ?(\d{2})", re.IGNORECASE)  # "FR 76 1820 ..."
 
     def candidates(self, text: str) -> Iterable[tuple[int, int]]:
         for match in self.START.finditer(text):
@@ -612,7 +612,8 @@ class SpacyPersonRecognizer(FrenchRecognizer):
     @staticmethod
     def _names_a_place(text: str, start: int) -> bool:
         """ "rue Victor Hugo", "collège Jean Moulin": a person's name given to a place."""
-        before = fold(text[max(0, start - 30) : start]).rstrip()
+        # the same line only: "merci la CAF\nmaelle" signs off, it names no place
+        before = fold(text[max(0, start - 30) : start]).rsplit("\n", 1)[-1].rstrip()
         return bool(_PLACE_BEFORE.search(before))
 
     @staticmethod
@@ -630,8 +631,17 @@ _BUILDING_WORDS = frozenset(
 )
 # "bât B appt 12", ", escalier 3, porte 14": where in the building, after the street.
 _BUILDING = re.compile(
-    r"(?:,?[ \u00a0]+(?i:b[âa]t(?:iment)?\.?|appt?\.?|appartement|app\.|esc(?:alier)?\.?"
+    r"(?:,?[ \u00a0]+(?i:b[âa]t(?:iment)?\.?|ap{1,2}t?\.?|appartement|app\.|esc(?:alier)?\.?"
     r"|porte|[ée]tage|log(?:ement)?\.?|n°)[ \u00a0]*[A-Z0-9]{1,4}\b)+"
+)
+_BARE_ABBREVIATIONS = frozenset("r pl ch all".split())  # without their dot
+_BUILDING_BEFORE = re.compile(
+    r"(?:(?i:r[ée]sidence|r[ée]s\.|immeuble|imm\.)"
+    r"(?:[ \u00a0]+(?:[A-ZÀ-Þ][\w'’\-]*|les?|la|des|du|de)){1,4}"
+    r"[ \u00a0]*,?[ \u00a0]*)?"
+    r"(?:(?i:b[âa]t(?:iment)?\.?|ap{1,2}t?\.?|appartement|esc(?:alier)?\.?|bp|porte"
+    r"|log(?:ement)?\.?)"
+    r"[ \u00a0]*[A-Z0-9]{1,4}[ \u00a0]*,?[ \u00a0]*)+$"
 )
 _MONTH_NEXT = re.compile(
     r" (?i:janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre"
@@ -660,7 +670,7 @@ def _city_end(text: str, pos: int) -> int | None:
         if lower in _CITY_LINKS:
             cursor = match.end()
             continue
-        if index > 0 and not word[:1].isupper():
+        if index > 0 and end is not None and not word[:1].isupper():
             break
         if lower in COMMON_WORDS and not word[:1].isupper():
             break
@@ -676,7 +686,9 @@ class AddressRecognizer(FrenchRecognizer):
 
     HEAD = re.compile(
         rf"(?<![\w])(?:(?P<num>\d{{1,4}}(?: ?(?:bis|ter|quater|[abc])\b)?,?\s+)?)"
-        rf"(?P<type>{STREET_TYPES})(?=[ \u00a0])",
+        r"(?P<adj>(?:grande?|petite?|vieille|haute?|basse?|ancienne?|nouvelle|vieux)\s+)?"
+        rf"(?P<type>{STREET_TYPES}|(?<=\d )(?:r|pl|av|bd|ch|imp|all|rte|sq|chem)(?=\s))"
+        r"(?=[ \u00a0]|[,\s]+\d{5})",
         re.IGNORECASE,
     )
     POSTCODE = re.compile(r",?\s*(?:\d{5}|\d{2} \d{3})(?![\d])")
@@ -693,6 +705,8 @@ class AddressRecognizer(FrenchRecognizer):
         for match in self.HEAD.finditer(text):
             has_number = bool(match.group("num"))
             name = self._street_name(text, match.end())
+            if name is None and match.group("adj") and match.group("num"):
+                name = match.end()  # "108 Grande Rue 25000 Besançon"
             if name is None:
                 continue
             end = name
@@ -710,11 +724,20 @@ class AddressRecognizer(FrenchRecognizer):
                     cedex = re.match(r" (?i:cedex)(?: \d{1,2})?", text[end:])
                     if cedex:
                         end += cedex.end()
+            start = match.start()
+            if has_number or has_postcode:
+                # "bât C, 18 chemin ...", "BP 27, 15 route ...": where in the building, first.
+                prefix = _BUILDING_BEFORE.search(text, max(0, start - 60), start)
+                if prefix:
+                    start = prefix.start()
             window = text[max(0, match.start() - 40) : match.start()]
             # Without number or postcode, only a plain street type after "j'habite" & co.
             plain = match.group("type").lower() in _PLAIN_STREET_TYPES
+            bare = match.group("type").lower() in _BARE_ABBREVIATIONS
+            if bare and not (has_postcode or self.CONTEXT.search(window)):
+                continue  # "3 r de retard": "r" alone is a street only where an address is
             if has_number or has_postcode or (plain and self.CONTEXT.search(window)):
-                yield match.start(), end
+                yield start, end
 
     @staticmethod
     def _street_name(text: str, pos: int) -> int | None:
@@ -1013,6 +1036,7 @@ def build_recognizers() -> list[EntityRecognizer]:
             require_context=True,
             score=0.8,
             before=80,
+            after=60,  # "1363094 / 0696795503 / c pour une réclamation CAF"
         ),
         FrenchRecognizer(
             "FRANCE_TRAVAIL",

@@ -21,7 +21,9 @@ RSA, APL, ALS, ALF, AAH, ASPA, PCH, AEEH, CSS, C2S, CMU, PUMa, RIB, NIR, SIRET, 
 Complémentaire santé solidaire, prime d'activité, allocations familiales, Allô Service Public,
 Allo Service Public, ANTAI, Europe, Union européenne, État, Etat, République,
 Guichet, Pacs, PACS, carte Vitale, Vitale, Navigo,
-Légifrance, Legifrance, Journal officiel, Dossier Facile, DossierFacile, Démarches simplifiées
+Légifrance, Legifrance, Journal officiel, Dossier Facile, DossierFacile, Démarches simplifiées,
+prime de Noël, prime de noël, à Noël, avant Noël, après Noël, Pâques, lundi de Pâques, Pentecôte,
+lundi de Pentecôte, Toussaint, jour de l'an, Ascension, logo Marianne, avec Marianne
 """
 
 SERVICE_NUMBERS = """
