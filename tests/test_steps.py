@@ -286,6 +286,15 @@ def test_the_subject_leaves_out_details_and_signatures() -> None:
         "comment je prends un rendez-vous dans créneo"
     )
     assert topic_of("Merci beaucoup pour votre aide") == "Merci beaucoup pour votre aide"
+    # A labelled field and the town after an address belong to the detail, not the question.
+    assert topic_of(
+        "le dossier de sa mère Identifiant France Travail de l'usager : <FRANCE_TRAVAIL_1>."
+    ) == ("le dossier de sa mère")
+    assert topic_of("je déménage au <ADRESSE_1>, 69100 Villeurbanne. Quelle CAF ?") == (
+        "je déménage Quelle CAF ?"
+    )
+    # A town asked about, with no address before it, stays.
+    assert "Villeurbanne" in topic_of("la mairie de 69100 Villeurbanne ouvre quand ?")
 
 
 async def test_generate_without_a_model_answers_with_cited_excerpts() -> None:

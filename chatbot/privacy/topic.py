@@ -52,6 +52,18 @@ _PLACEHOLDER = r"<\s*(?:" + "|".join(ENTITY_TYPES) + r")_\d{1,4}\s*>"
 _TOKEN = re.compile(_PLACEHOLDER + r"|[\w°#]+(?:['\-][\w°#]+)*['.]?")
 _GAP = re.compile(r"[\s,:;.()\[\]\-—–!?/']*")
 _BARE_PLACEHOLDER = re.compile(_PLACEHOLDER)
+# The postcode and town that end an address ("<ADRESSE_1>, 69100 Villeurbanne"): not personal
+# alone, so the gate keeps them, but they are part of the detail, not of the question.
+_ADDRESS_TOWN = re.compile(
+    r"(<\s*ADRESSE_\d{1,4}\s*>)[\s,]*\d{5}\s+[A-ZÀ-Ý][\w'-]*(?:[ -][A-ZÀ-Ý][\w'-]*){0,3}"
+)
+# A labelled field before a detail ("Identifiant France Travail de l'usager : <FRANCE_TRAVAIL_1>"):
+# the label says what the detail is, and its free words are not the question's.
+_FIELD_LABEL = re.compile(
+    r"\b(?:identifiant|id|num[ée]ro|n°|adresse|r[ée]f[ée]rence|ref|nom|pr[ée]nom|date)\b"
+    r"[^.:;!?\n<>]{0,40}:\s*(" + _PLACEHOLDER + ")",
+    re.IGNORECASE,
+)
 _SPACES = re.compile(r"[ \t]{2,}")
 _LOOSE_PUNCT = re.compile(r"(?:^|(?<=\s))[,:;.()\[\]\-—–/]+(?=\s|$)")
 
@@ -104,7 +116,8 @@ def _without_details(text: str) -> str:
 
 def topic_of(text: str) -> str:
     """The question without its personal details; the text itself when nothing is left."""
-    folded = text.replace("’", "'")
+    folded = _ADDRESS_TOWN.sub(r"\1", text.replace("’", "'"))
+    folded = _FIELD_LABEL.sub(r"\1", folded)
     stripped = _tidy(_SIGN_OFF.sub(" ", _without_details(folded)))
     if re.search(r"\w", stripped):
         return stripped
