@@ -155,9 +155,12 @@ class AppServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited:\n{self.log_path.read_text()[-4000:]}")
             try:
+                # The server answers before its services are built (chatbot/boot.py); a
+                # test starts once they are, as a visitor a few seconds later would.
                 if (
                     httpx.get(self.url + "/project/settings?language=fr-FR", timeout=2).status_code
                     < 500
+                    and '"services_started"' in self.logs()
                 ):
                     return
             except httpx.HTTPError:
