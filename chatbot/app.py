@@ -124,15 +124,18 @@ def _role() -> str:
 @cl.on_app_startup
 async def startup() -> None:
     configure_logging(settings.log_format, settings.log_level)
+    # Before listening (tens of ms): logins and the data layer work from the first request.
+    import chatbot.store.layer  # noqa: F401  (not in the loading thread: one importer)
+    from chatbot.store.schema import create_schema, database_url
+
+    await create_schema(database_url(settings))
     boot.begin(_start_services)  # the server listens meanwhile (chatbot/boot.py)
 
 
 async def _start_services() -> Services:
     from chatbot.editors.groups import preload as preload_grouping
     from chatbot.services import Services
-    from chatbot.store.schema import create_schema, database_url
 
-    await create_schema(database_url(settings))
     services = await Services.start(settings, watch=True, verify=False, sweep=True)
     _enable_audio(services)
     # The editors' grouping needs scikit-learn, SciPy and the word vectors: seconds to load,

@@ -32,7 +32,6 @@ HEAVY_MODULES = (
     "chatbot.services",
     "chatbot.threads",
     "chatbot.present",
-    "chatbot.store.layer",
 )
 
 _task: asyncio.Task[Services] | None = None
