@@ -80,6 +80,8 @@ def test_the_synonym_table_names_subjects_said_in_other_words() -> None:
     assert concepts("avis de TAXE FONCIÈRE") == ["foncier"]
     assert concepts("vacarme  et tapages la nuit") == ["bruit"]  # plural, spaces, case
     assert concepts("tapageur") == []  # whole words only
+    assert concepts("il ne marche plus") == []  # "plu" (urbanisme) takes no plural "s"
+    assert concepts("un vide-grenier") == ["brocante"]  # hyphen or space
     assert with_concepts("rien à voir") == "rien à voir"
 
 

@@ -7,7 +7,7 @@ about. A question that holds one of them gets that word added before it is embed
 paraphrases meet on it. General administrative vocabulary written by hand (service-public.fr's
 themes), not taken from an evaluation set; one line per subject, ``word: variant | variant``,
 variants written folded (lower case, no accent, apostrophes as spaces; long lines go on indented
-with "|"), a trailing "s" or "x" is matched too.
+with "|"), a trailing "s" or "x" is matched too (four letters or more).
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ energie: electricite | gaz | cheque energie | chauffage | facture d energie
 eau: facture d eau | compteur d eau | assainissement | fuite d eau
 vote: elections | election | liste electorale | listes electorales | voter | procuration
     | bureau de vote
-etudes: etudiant | etudiante | bourse | crous | universite | parcoursup | diplome | bac
+etudes: etudiant | etudiante | bourse | crous | universite | parcoursup | diplome
     | baccalaureat | apprentissage | alternance
 jeunesse: mineur | mineure | adolescent | jeune | jeunes | moins de 18 ans
 voisinage: voisin | voisins | voisine | voisinage | mitoyen | copropriete | syndic
@@ -106,6 +106,64 @@ consommation: arnaque | escroquerie | litige | remboursement | retractation | ga
     | reclamation | dgccrf | signal conso
 numerique: franceconnect | mot de passe | compte en ligne | identifiant | espace personnel
     | ants
+garde d enfant: creche | assistante maternelle | assistant maternel | nounou | halte garderie
+    | mode de garde | garde d enfants | micro creche | cmg | complement de libre choix
+tutelle: curatelle | sauvegarde de justice | mesure de protection | habilitation familiale
+    | mandat de protection future | majeur protege | tuteur | curateur
+surendettement: dettes | dette | endettement | credit a la consommation | banque de france
+    | commission de surendettement | fichage bancaire | ficp | interdit bancaire | huissier
+    | commissaire de justice | saisie sur salaire
+dependance: ehpad | maison de retraite | apa | allocation personnalisee d autonomie
+    | aide a domicile | auxiliaire de vie | perte d autonomie | aidant | aidant familial
+    | personne agee
+obseques: enterrement | funerailles | inhumation | cremation | concession funeraire | cimetiere
+    | pompes funebres | urne funeraire
+entreprise: auto entrepreneur | autoentrepreneur | micro entreprise | microentreprise | siret
+    | siren | urssaf | creer une entreprise | creation d entreprise | kbis | registre du commerce
+    | sarl
+    | sas | eurl | independant | freelance
+location meublee: airbnb | location saisonniere | meuble de tourisme | chambre d hote | gite
+    | location de courte duree
+arbre: arbres | haie | haies | elagage | elaguer | branches | plantation | racines
+fourriere: enlevement de vehicule | mise en fourriere | vehicule enleve | voiture enlevee
+vehicule hors d usage: epave | vehicule abandonne | voiture ventouse | casse auto
+controle technique: controle technique | contre visite | centre de controle
+assurance: assureur | sinistre | constat amiable | franchise | indemnisation | bris de glace
+    | degat des eaux | degats des eaux | responsabilite civile | multirisque
+accident: accident de la route | accident de voiture | collision | accrochage | blesse | blessure
+accident du travail: at mp | maladie professionnelle | accident de trajet | accident du travail
+vaccination: vaccin | vaccins | vacciner | vaccinal | carnet de vaccination | rappel de vaccin
+    | carnet de sante
+violence: violences conjugales | violence conjugale | maltraitance | harcelement | harcele
+    | harcelee | menace | menaces | coups | 3919 | femme battue | cyberharcelement
+parentalite: conge parental | conge de naissance | reconnaissance de paternite
+    | reconnaitre un enfant | autorite parentale | filiation | garde des enfants
+nom: changement de nom | nom d usage | nom de famille | changer de nom | porter le nom
+    | double nom
+jury: jure | jures | cour d assises | jury d assises | tirage au sort
+defense: jdc | journee defense et citoyennete | journee d appel | armee | militaire
+    | reserviste | service militaire | engagement militaire
+arme: armes | fusil | carabine | detention d arme | port d arme | sia | armurier
+drone: drones | telepilote | aeronef | survol | alphatango
+association: associations | association loi 1901 | loi 1901 | statuts | rna | subvention
+    | assemblee generale | bureau de l association
+brocante: vide grenier | vide greniers | brocantes | marche aux puces | videgrenier | braderie
+    | deballage
+debit de boissons: licence iv | licence 4 | debit de boisson | bar | buvette | permis d exploitation
+    | alcool | vente d alcool
+stage: stagiaire | gratification | convention de stage | stages
+transport scolaire: car scolaire | ramassage scolaire | bus scolaire | carte de transport scolaire
+handicap enfant: aeeh | allocation d education de l enfant handicape | aesh | avs
+    | auxiliaire de vie scolaire | pps | ulis
+banque: compte bancaire | compte en banque | droit au compte | livret a | carte bancaire | cheque
+    | cheques | decouvert | frais bancaires | fraude a la carte
+don: don du sang | donner son sang | don d organes | don de moelle | efs | donneur
+cimetiere: tombe | caveau | sepulture | columbarium
+animal perdu: chat perdu | chien perdu | animal perdu | puce electronique
+    | tatouage | icad | puce | pucer
+eau potable: eau du robinet | coupure d eau | eau potable | qualite de l eau
+copropriete: syndic de copropriete | charges de copropriete | assemblee generale de copropriete
+    | coproprietaire | coproprietaires | reglement de copropriete
 """.strip()
 
 
@@ -121,8 +179,15 @@ def _patterns() -> tuple[re.Pattern[str], dict[str, str]]:
                 concept_of.setdefault(variant, concept.strip())
     # Longest variants first, so "taxe fonciere" wins over "taxe".
     alternatives = sorted(concept_of, key=len, reverse=True)
+    # Words may be split by spaces or hyphens ("vide-grenier"); a plural "s"/"x" is allowed
+    # after variants of four letters or more only ("plu" must not match "plus").
     pattern = re.compile(
-        r"\b(" + "|".join(re.escape(v).replace(r"\ ", r"\s+") for v in alternatives) + r")[sx]?\b"
+        r"\b("
+        + "|".join(
+            re.escape(v).replace(r"\ ", r"[\s\-]+") + ("[sx]?" if len(v) >= 4 else "")
+            for v in alternatives
+        )
+        + r")\b"
     )
     return pattern, concept_of
 
@@ -132,8 +197,10 @@ def concepts(text: str) -> list[str]:
     pattern, concept_of = _patterns()
     found: dict[str, None] = {}
     for match in pattern.finditer(fold(text)):
-        key = " ".join(match.group(1).split())
-        found.setdefault(concept_of[key], None)
+        key = " ".join(match.group(1).replace("-", " ").split())
+        concept = concept_of.get(key) or concept_of.get(key[:-1])  # plural
+        if concept:
+            found.setdefault(concept, None)
     return list(found)
 
 
