@@ -16,6 +16,7 @@ import pytest
 
 from chatbot.editors.evaluate import purity_completeness
 from chatbot.editors.groups import Item, group_items
+from chatbot.editors.synonyms import concepts, with_concepts
 from chatbot.roles import Role, may_edit
 from chatbot.store.schema import database_url, open_engine
 from chatbot.store.signals import record_signal
@@ -71,6 +72,24 @@ async def test_paraphrases_with_personal_details_group_together() -> None:
     as_sets = sorted(sorted(members) for members in clusters.members)
     assert as_sets == [[0, 1, 2], [3, 4, 5]]
     assert all("<" not in topic for topic in clusters.topics)  # placeholders left out
+
+
+def test_the_synonym_table_names_subjects_said_in_other_words() -> None:
+    assert concepts("Les HLM de ma ville") == ["logement social"]
+    # The longest variant wins: "taxe foncière" is about property, not tax in general.
+    assert concepts("avis de TAXE FONCIÈRE") == ["foncier"]
+    assert concepts("vacarme  et tapages la nuit") == ["bruit"]  # plural, spaces, case
+    assert concepts("tapageur") == []  # whole words only
+    assert concepts("il ne marche plus") == []  # "plu" (urbanisme) takes no plural "s"
+    assert concepts("un vide-grenier") == ["brocante"]  # hyphen or space
+    assert with_concepts("rien à voir") == "rien à voir"
+
+
+async def test_paraphrases_sharing_no_word_meet_through_the_table() -> None:
+    noise = ["vacarme dans l'immeuble toute la nuit", "nuisances sonores après 22 h"]
+    waste = ["les encombrants ne sont pas passés", "où jeter mes ordures"]
+    clusters = await group_items([Item(question=q) for q in noise + waste])
+    assert sorted(sorted(m) for m in clusters.members) == [[0, 1], [2, 3]]
 
 
 def test_editors_and_admins_open_the_space_agents_do_not() -> None:
