@@ -190,7 +190,8 @@ async def test_the_canary_streamed_token_by_token_never_reaches_a_screen(service
     for text in [*screens(tokens), *(t.text for t in tokens)]:
         assert not any(p.lower() in text.lower() for p in pieces), text
     assert result.status == Status.refused_injection and canary not in result.answer
-    assert tokens and tokens[-1].reset, "what was shown is withdrawn"
+    # Whatever was shown (with batching, possibly nothing) is withdrawn at the end.
+    assert not tokens or (tokens[-1].reset and not screens(tokens)[-1].strip()), screens(tokens)
 
 
 async def test_excerpts_without_a_model_pass_the_same_check(tmp_path) -> None:

@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 from chatbot.api.access import api_state, authenticate
 from chatbot.api.errors import ERROR_RESPONSES, ApiError
 from chatbot.api.keys import ApiKey
+from chatbot.api.schemas import ErrorBody
 from chatbot.roles import is_staff
 
 router = APIRouter()
@@ -59,6 +60,25 @@ class FileDeleted(BaseModel):
     object: Literal["file"] = "file"
     deleted: bool = True
 
+
+def _documented(**extra: str) -> dict:
+    return {
+        **ERROR_RESPONSES,
+        403: {"model": ErrorBody, "description": "this key's role may not keep documents"},
+        **{
+            int(code[1:]): {"model": ErrorBody, "description": text} for code, text in extra.items()
+        },
+    }
+
+
+FILES_RESPONSES = _documented()
+UPLOAD_RESPONSES = _documented(
+    _409="the key keeps as many documents as allowed",
+    _411="no Content-Length header",
+    _413="file over the size limit (from the header, before the body is read)",
+    _422="a file refused: type, content, encryption, scanned pages (French reason)",
+)
+DELETE_RESPONSES = _documented(_404="no such document for this key")
 
 UPLOAD_BODY = {
     "requestBody": {
@@ -102,7 +122,7 @@ def _file_object(info: Any, size: int | None = None) -> FileObject:
     "/files",
     response_model=FileObject,
     summary="Upload a document, private to this key",
-    responses=ERROR_RESPONSES,
+    responses=UPLOAD_RESPONSES,
     openapi_extra=UPLOAD_BODY,
 )
 async def upload_file(
@@ -139,7 +159,7 @@ async def upload_file(
 
 
 @router.get(
-    "/files", response_model=FileList, summary="This key's documents", responses=ERROR_RESPONSES
+    "/files", response_model=FileList, summary="This key's documents", responses=FILES_RESPONSES
 )
 async def list_files(request: Request, key: Annotated[ApiKey, Depends(authenticate)]) -> FileList:
     _staff(key)
@@ -151,7 +171,7 @@ async def list_files(request: Request, key: Annotated[ApiKey, Depends(authentica
     "/files/{file_id}",
     response_model=FileDeleted,
     summary="Delete one of this key's documents",
-    responses=ERROR_RESPONSES,
+    responses=DELETE_RESPONSES,
 )
 async def delete_file(
     request: Request, file_id: str, key: Annotated[ApiKey, Depends(authenticate)]
