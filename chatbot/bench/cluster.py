@@ -123,7 +123,7 @@ class Cluster:
 
 
 @contextmanager
-def cluster(tmp: Path, env: dict[str, str], size: int = 2) -> Iterator[Cluster]:
+def cluster(tmp: Path, env: dict[str, str], size: int = 2, workers: int = 1) -> Iterator[Cluster]:
     """``size`` instances with ``env`` (backend, database...) behind nginx; everything
     started here is stopped on the way out, whatever happens."""
     if problem := missing():
@@ -144,6 +144,7 @@ def cluster(tmp: Path, env: dict[str, str], size: int = 2) -> Iterator[Cluster]:
             full_env = {
                 **os.environ,
                 **env,
+                "GUICHET_WORKERS": str(workers),
                 "GUICHET_DATA_DIR": str(folder / "data"),
                 "GUICHET_CHROMA_URL": f"http://127.0.0.1:{chroma.port}",
                 "GUICHET_RATE_LIMIT_STORAGE": f"redis://127.0.0.1:{redis.port}",

@@ -271,13 +271,14 @@ async def _nginx(args: argparse.Namespace, tmp: Path, double_url: str, postgres:
     env = _settings_env(tmp, double_url, postgres, "unused")
     del env["GUICHET_DATA_DIR"]  # one per instance
     started = time.monotonic()
-    with cluster(tmp / "cluster", env) as lb:
+    workers = args.workers or 1  # two instances on the machine: one process each by default
+    with cluster(tmp / "cluster", env, workers=workers) as lb:
         print(f"2 instances and nginx ready in {time.monotonic() - started:.1f} s at {lb.url}")
 
         async def opener() -> ServerConversation:
             return await ServerConversation.open(lb.url)
 
-        report = _report(args, "nginx", postgres, "2 instances")
+        report = _report(args, "nginx", postgres, f"2 instances x {workers} worker(s)")
         report.model_s = await calibrate(opener, double_url)
         await asyncio.sleep(1)  # nginx logs a websocket once it is closed
         turns, sockets = lb.turns(), lb.socket_connections()
@@ -344,7 +345,11 @@ async def _wait_ready(url: str, process: subprocess.Popen, log_path: Path) -> No
                 raise RuntimeError("the server exited:\n" + log_path.read_text()[-3000:])
             try:
                 if (await client.get(url)).status_code < 500:
-                    return
+                    # The page answers before the services (privacy model, knowledge) are
+                    # built in the background (chatbot.boot); the API says 503 until then.
+                    ready = await client.get(url.split("/project/")[0] + "/ready")
+                    if ready.status_code == 200 or "starting" not in ready.text:
+                        return
             except httpx.HTTPError:
                 pass
             await asyncio.sleep(0.5)
