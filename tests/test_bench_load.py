@@ -3,14 +3,18 @@ token stream the browser gets, and the double's model pace."""
 
 from __future__ import annotations
 
+import os
+import re
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
 
 from chatbot.batching import TokenBatcher
+from chatbot.bench.cluster import port_open
 from chatbot.fake_albert import FakeAlbert
 from chatbot.fake_albert.model import tokens
 from tests.chat_client import Chat, anonymous_cookie
@@ -134,3 +138,62 @@ def test_bench_load_prints_its_figures() -> None:
     assert "turns 4 " in out.stdout and "errors 0  disconnects 0" in out.stdout
     for figure in ("time to first token", "added latency", "CPU per turn", "peak RSS"):
         assert figure in out.stdout
+
+
+def _bench(tmp_path, *args: str) -> str:
+    """A tiny run against a fast double; its temporary files under ``tmp_path`` (TMPDIR), so
+    any process it left behind can be found by that path."""
+    out = subprocess.run(
+        [sys.executable, "-m", "chatbot.cli", "bench", "load", "--think", "0",
+         "--first-token-ms", "20", "--tokens-per-second", "2000", *args],
+        cwd=ROOT,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=1500,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
+    return out.stdout
+
+
+def _left_behind(tmp_path) -> list[str]:
+    """Processes whose command line or environment mention the run's folder."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            text = (proc / "cmdline").read_bytes() + (proc / "environ").read_bytes()
+        except OSError:
+            continue
+        if str(tmp_path).encode() in text:
+            found.append((proc / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+    return found
+
+
+def test_bench_load_through_the_api_continues_each_conversation(tmp_path) -> None:
+    """Three conversations of two turns through POST /v1/chat/completions (streamed): the
+    follow-ups are sent with the conversation id the API gave, and all are answered."""
+    stdout = _bench(tmp_path, "-n", "3", "--turns", "6", "--through", "api")
+    assert "through api" in stdout
+    assert "turns 6 " in stdout and "errors 0  disconnects 0" in stdout
+    assert "CPU per turn" in stdout and "not measured" not in stdout
+    assert not _left_behind(tmp_path)
+
+
+@pytest.mark.postgres
+@pytest.mark.timeout(1800)
+def test_bench_load_through_nginx_spreads_over_two_instances(tmp_path) -> None:
+    """Through the shipped nginx config in front of two instances: no error, turns answered
+    on both instances, and nothing the run started is still running afterwards."""
+    from chatbot.bench.cluster import missing
+
+    if problem := missing():
+        pytest.skip(problem)
+    if not port_open(5432):
+        pytest.skip("PostgreSQL not reachable on 127.0.0.1:5432")
+    stdout = _bench(tmp_path, "-n", "12", "--turns", "24", "--through", "nginx")
+    assert "turns 24 " in stdout and "errors 0  disconnects 0" in stdout
+    spread = re.findall(r"instance \S+: (\d+) turns, (\d+) conversations", stdout)
+    assert len(spread) == 2, stdout
+    assert all(int(turns) > 0 for turns, _ in spread), stdout  # both instances served turns
+    assert sum(int(turns) for turns, _ in spread) == 24
+    assert not _left_behind(tmp_path)

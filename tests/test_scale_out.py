@@ -11,21 +11,16 @@ why, and everything works again when they are back.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from chatbot.bench.cluster import CHROMA, REDIS, Service, wait_until
 from chatbot.fake_albert import FakeAlbert
 from chatbot.web.auth import UserRecord, UsersFile, hash_password, write_users_file
 from tests.chat_client import Chat
@@ -40,49 +35,6 @@ AGENT_WORD = "Sillage"
 CITIZEN_QUESTION = "Comment refaire ma carte d'identité ?"
 CRASH_WORDS = ("erreur inattendue",)
 NEW_WORD = "zorglubion"  # in no fiche until the test writes it
-CHROMA = Path(sys.executable).parent / "chroma"
-REDIS = shutil.which("redis-server")
-
-
-def port_open(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(1)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
-def wait_until(check, what: str, deadline_s: float = 120, every: float = 0.5) -> None:
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(every)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-class Service:
-    """A server process this test starts and stops (Chroma, Redis) on a fixed port."""
-
-    def __init__(self, argv: list[str], port: int, log: Path) -> None:
-        self.argv, self.port, self.log_path = argv, port, log
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
-        with open(self.log_path, "a") as log:
-            self.process = subprocess.Popen(
-                self.argv, stdout=log, stderr=subprocess.STDOUT, env=env
-            )
-        wait_until(lambda: port_open(self.port), f"{self.argv[0]} on port {self.port}")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        self.process = None
-        wait_until(lambda: not port_open(self.port), f"port {self.port} closed", 30)
 
 
 class Instance(AppServer):

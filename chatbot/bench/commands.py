@@ -47,9 +47,12 @@ def register(sub: Any, eval_sub: Any) -> None:
     run.add_argument("--turns", type=int, help="stop after this many turns (a short run)")
     run.add_argument(
         "--through",
-        choices=["library", "server", "both"],
+        choices=["library", "server", "both", "api", "nginx"],
         default="both",
-        help="where the turns go in (default: both, library first)",
+        help="where the turns go in (default: both, library first; api: POST "
+        "/v1/chat/completions streamed, with a key made for the run; nginx: socket.io through "
+        "the shipped nginx config in front of two instances on PostgreSQL, a Chroma server "
+        "and Redis, all started for the run)",
     )
     run.add_argument("--url", help="a running server to load instead of starting one")
     run.add_argument("--pid", type=int, help="with --url: the server's process id, for CPU")
@@ -57,6 +60,7 @@ def register(sub: Any, eval_sub: Any) -> None:
         "--double-url", help="with --url: the double that server uses (for the model's time)"
     )
     run.add_argument("--workers", type=int, help="passed to `chatbot serve --workers`")
+    run.add_argument("--api-key", help="with --through api and --url: a citizen key to use")
     run.add_argument(
         "--postgres",
         nargs="?",
@@ -97,10 +101,16 @@ async def _main(args: argparse.Namespace) -> int:
             f"tokens/s, answers of ~{args.answer_tokens} tokens (the double at {double_url})",
             flush=True,
         )
+        if args.through == "nginx" and not postgres:  # instances share one database
+            postgres = stack.enter_context(_fresh_database(DEFAULT_POSTGRES))
         ways = ["library", "server"] if args.through == "both" else [args.through]
         for way in ways:
             if way == "library":
                 report = await _library(args, tmp, double_url, postgres)
+            elif way == "api":
+                report = await _api(args, tmp, double_url, postgres)
+            elif way == "nginx":
+                report = await _nginx(args, tmp, double_url, postgres)
             else:
                 report = await _server(args, tmp, double_url, postgres)
             print("\n".join(report.lines() + report.targets()), flush=True)
@@ -125,6 +135,10 @@ def _settings_env(tmp: Path, double_url: str, postgres: str, name: str) -> dict[
         "GUICHET_API_KEY": "test-key",
         "GUICHET_DATA_DIR": str(tmp / name),
         "GUICHET_WATCH_KNOWLEDGE": "false",
+        # Every simulated citizen comes from 127.0.0.1 and the API runs use one key: the
+        # per-address and per-key limits would measure the limiter, not the turns.
+        "GUICHET_CHAT_RATE_PER_IP": "1000000/minute",
+        "GUICHET_API_RATE_PER_KEY": "1000000/minute",
     }
     if postgres:
         env["GUICHET_POSTGRES_URL"] = postgres
@@ -207,6 +221,91 @@ async def _server(args: argparse.Namespace, tmp: Path, double_url: str, postgres
         return report
 
 
+async def _api(args: argparse.Namespace, tmp: Path, double_url: str, postgres: str):
+    """The same conversations through the OpenAI-compatible API, streamed."""
+    import httpx
+
+    from chatbot.bench.load import ApiConversation, calibrate, run_load
+
+    async with _serve(args, tmp, double_url, postgres) as (url, pid):
+        key = args.api_key or _new_key(_server_env(tmp, double_url, postgres, url))
+        limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
+        async with httpx.AsyncClient(
+            base_url=url,
+            headers={"Authorization": f"Bearer {key}"},
+            timeout=180,
+            limits=limits,
+        ) as client:
+
+            async def opener() -> ApiConversation:
+                return ApiConversation(client)
+
+            workers = f"{args.workers} workers" if args.workers else ""
+            report = _report(args, "api", postgres, workers)
+            report.model_s = await calibrate(opener, double_url)
+            await run_load(
+                report, opener, duration_s=args.duration, max_turns=args.turns, measure_pid=pid
+            )
+        return report
+
+
+def _new_key(env: dict[str, str]) -> str:
+    """A citizen key made for the run with `chatbot keys add`, in the server's database."""
+    out = subprocess.run(
+        [sys.executable, "-m", "chatbot.cli", "keys", "add", "bench-load", "--role", "citizen"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return out.stdout.strip().splitlines()[-1]
+
+
+async def _nginx(args: argparse.Namespace, tmp: Path, double_url: str, postgres: str):
+    """socket.io conversations through nginx in front of two instances; each conversation
+    keeps the load-balancing cookie nginx gave it, so it stays on one instance."""
+    from chatbot.bench.cluster import cluster
+    from chatbot.bench.load import ServerConversation, calibrate, run_load
+
+    env = _settings_env(tmp, double_url, postgres, "unused")
+    del env["GUICHET_DATA_DIR"]  # one per instance
+    started = time.monotonic()
+    workers = args.workers or 1  # two instances on the machine: one process each by default
+    with cluster(tmp / "cluster", env, workers=workers) as lb:
+        print(f"2 instances and nginx ready in {time.monotonic() - started:.1f} s at {lb.url}")
+
+        async def opener() -> ServerConversation:
+            return await ServerConversation.open(lb.url)
+
+        report = _report(args, "nginx", postgres, f"2 instances x {workers} worker(s)")
+        report.model_s = await calibrate(opener, double_url)
+        await asyncio.sleep(1)  # nginx logs a websocket once it is closed
+        turns, sockets = lb.turns(), lb.socket_connections()
+        await run_load(
+            report, opener, duration_s=args.duration, max_turns=args.turns, measure_pid=lb.pids
+        )
+        await asyncio.sleep(1)
+        turns_after, sockets_after = lb.turns(), lb.socket_connections()
+        for url, _ in lb.instances:
+            port = int(url.rsplit(":", 1)[1])
+            report.notes.append(
+                f"instance {url}: {turns_after[url] - turns[url]:.0f} turns, "
+                f"{sockets_after.get(port, 0) - sockets.get(port, 0)} conversations"
+            )
+        return report
+
+
+def _server_env(tmp: Path, double_url: str, postgres: str, url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        **_settings_env(tmp, double_url, postgres, "server"),
+        "GUICHET_PUBLIC_URL": url,
+        "GUICHET_ALLOWED_ORIGINS": url,
+        "GUICHET_LOG_FORMAT": "json",
+    }
+
+
 @contextlib.asynccontextmanager
 async def _serve(
     args: argparse.Namespace, tmp: Path, double_url: str, postgres: str
@@ -219,13 +318,7 @@ async def _serve(
     command = [sys.executable, "-m", "chatbot.cli", "serve", "--port", str(port)]
     if args.workers:
         command += ["--workers", str(args.workers)]
-    env = {
-        **os.environ,
-        **_settings_env(tmp, double_url, postgres, "server"),
-        "GUICHET_PUBLIC_URL": url,
-        "GUICHET_ALLOWED_ORIGINS": url,
-        "GUICHET_LOG_FORMAT": "json",
-    }
+    env = _server_env(tmp, double_url, postgres, url)
     log_path = tmp / "server.log"
     with open(log_path, "w") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -252,7 +345,11 @@ async def _wait_ready(url: str, process: subprocess.Popen, log_path: Path) -> No
                 raise RuntimeError("the server exited:\n" + log_path.read_text()[-3000:])
             try:
                 if (await client.get(url)).status_code < 500:
-                    return
+                    # The page answers before the services (privacy model, knowledge) are
+                    # built in the background (chatbot.boot); the API says 503 until then.
+                    ready = await client.get(url.split("/project/")[0] + "/ready")
+                    if ready.status_code == 200 or "starting" not in ready.text:
+                        return
             except httpx.HTTPError:
                 pass
             await asyncio.sleep(0.5)

@@ -10,6 +10,7 @@ turn's *added* latency is its time minus that.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import time
@@ -100,6 +101,59 @@ class ServerConversation:
             pass
 
 
+# --- through the API --------------------------------------------------------------------------
+
+
+class TurnRefused(Exception):
+    """The API answered with an error (status code or an error in the stream)."""
+
+
+class ApiConversation:
+    """One conversation through ``POST /v1/chat/completions`` with ``stream: true``, as an
+    OpenAI client sees it (SSE chunks), continued with the ``conversation_id`` it is given."""
+
+    disconnected = False
+
+    def __init__(self, client: httpx.AsyncClient, model: str = "citizen") -> None:
+        self.client = client
+        self.model = model
+        self.conversation_id: str | None = None
+
+    async def ask(self, text: str) -> tuple[float | None, float, bool]:
+        body: dict[str, Any] = {
+            "model": self.model,
+            "stream": True,
+            "messages": [{"role": "user", "content": text}],
+        }
+        if self.conversation_id:
+            body["conversation_id"] = self.conversation_id
+        started = time.perf_counter()
+        first: float | None = None
+        status = ""
+        async with self.client.stream("POST", "/v1/chat/completions", json=body) as response:
+            if response.status_code != 200:
+                await response.aread()
+                raise TurnRefused(f"HTTP {response.status_code}")
+            async for line in response.aiter_lines():
+                if not line.startswith("data: "):
+                    continue
+                if line == "data: [DONE]":
+                    break
+                chunk = json.loads(line[6:])
+                if "error" in chunk:
+                    raise TurnRefused(str(chunk["error"].get("code")))
+                if first is None and any(
+                    (c.get("delta") or {}).get("content") for c in chunk.get("choices") or []
+                ):
+                    first = time.perf_counter() - started
+                status = chunk.get("status") or status
+                self.conversation_id = chunk.get("conversation_id") or self.conversation_id
+        return first, time.perf_counter() - started, status in ANSWERED
+
+    async def close(self) -> None:
+        return None
+
+
 # --- the model's own time -------------------------------------------------------------------
 
 
@@ -132,27 +186,34 @@ async def calibrate(open_conversation: Opener, double_url: str) -> dict[int, flo
 class Meter:
     """CPU time and peak memory of a process tree, sampled while the load runs."""
 
-    def __init__(self, pid: int | None) -> None:
-        self.pid = pid
+    def __init__(self, pid: int | list[int] | None) -> None:
+        # Several trees (instances behind nginx): CPU summed, memory summed at each sample.
+        self.pids = [pid] if isinstance(pid, int) else list(pid or [])
         self.peak = 0
-        self.cpu_start = procs.cpu_seconds(pid) if pid else 0.0
+        self.cpu_start = self._cpu()
         self._task: asyncio.Task | None = None
 
+    def _cpu(self) -> float:
+        return sum(procs.cpu_seconds(pid) for pid in self.pids)
+
+    def _rss(self) -> int:
+        return sum(procs.rss_bytes(pid) for pid in self.pids)
+
     async def _sample(self) -> None:
-        while self.pid:
-            self.peak = max(self.peak, procs.rss_bytes(self.pid))
+        while self.pids:
+            self.peak = max(self.peak, self._rss())
             await asyncio.sleep(0.5)
 
     def start(self) -> None:
-        self.cpu_start = procs.cpu_seconds(self.pid) if self.pid else 0.0
+        self.cpu_start = self._cpu()
         self._task = asyncio.create_task(self._sample())
 
     def stop(self, report: Report) -> None:
         if self._task is not None:
             self._task.cancel()
-        if self.pid:
-            report.cpu_s = procs.cpu_seconds(self.pid) - self.cpu_start
-            report.peak_rss = max(self.peak, procs.rss_bytes(self.pid))
+        if self.pids:
+            report.cpu_s = self._cpu() - self.cpu_start
+            report.peak_rss = max(self.peak, self._rss())
 
 
 async def run_load(
@@ -161,7 +222,7 @@ async def run_load(
     *,
     duration_s: float,
     max_turns: int | None,
-    measure_pid: int | None,
+    measure_pid: int | list[int] | None,
     connect_at_once: int = 20,
 ) -> Report:
     """Open the conversations, then let each ask the script over and over (a think time
