@@ -375,6 +375,7 @@ async def test_nothing_is_stored_for_citizens(settings, layer, tmp_path: Path) -
         "feedbacks": [],
         "guichet_signals": [],  # ratings of steps that are not answers: nothing to keep
         "guichet_memory": [],
+        "guichet_api_keys": [],
     }
     assert not (Path(settings.data_dir) / "files").exists()
 
