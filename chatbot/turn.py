@@ -166,11 +166,13 @@ async def run_turn(
             step = time.perf_counter()
         else:
             final = chunk
-    if raw := batch.take():
+    # What the batch held back, then what the check held back: the end of the stream.
+    held = batch.take()
+    if held:
         display = display or display_stream()
-        for reset, shown in display.feed(raw):
-            yield Token(reset=reset, text=shown)
-    for reset, shown in display.flush() if display else []:
+    for reset, shown in [*display.feed(held), *display.flush()] if display else []:
+        if shown and first_token is None:
+            first_token = time.perf_counter() - started
         yield Token(reset=reset, text=shown)
 
     status = Status(final.get("status") or Status.backend_error)
