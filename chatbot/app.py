@@ -36,7 +36,7 @@ from chatbot.web.flood import widget_token_refusal
 from chatbot.web.health import install_health_routes
 from chatbot.web.proconnect import register_proconnect
 from chatbot.web.shield import install_shield
-from chatbot.web.uploads import install_upload_guard
+from chatbot.web.uploads import install_upload_guard, use_private_files_dir
 
 # The rest (spaCy, Presidio, Chroma, LangGraph, the data layer) is imported by
 # ``chatbot.boot`` in the background, so that the server answers within seconds.
@@ -70,6 +70,7 @@ install_health_routes(chainlit_server, settings, boot.current, starting=boot.pro
 # Uploads: agents only, size checked before the body is read (inside the shield, which
 # decodes the session first). The button shows only in flows with documents (profiles below).
 install_upload_guard(chainlit_server, settings)
+use_private_files_dir()  # Chainlit's shared .files is deleted by any server that stops
 chainlit_config.features.spontaneous_file_upload.max_size_mb = max(
     1, round(settings.documents_max_mb)
 )

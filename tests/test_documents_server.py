@@ -201,3 +201,38 @@ def test_documents_lists_only_the_agents_own(app_server, owner_document) -> None
     mine = asyncio.run(listing(OWNER))
     assert mine.startswith(DOCUMENT_REPLIES["list_intro"]) and "note-secrete.md" in mine
     assert asyncio.run(listing(OTHER)) == DOCUMENT_REPLIES["list_empty"]
+
+
+def test_an_upload_works_after_another_server_on_the_same_code_stopped(
+    app_server, albert, tmp_path
+) -> None:
+    """Chainlit deletes its upload folder when a server stops; servers sharing one app root
+    (workers, instances of one image) must not delete each other's uploads."""
+    from tests.conftest import AppServer
+
+    other = AppServer(
+        {
+            "GUICHET_BACKEND_URL": albert.url,
+            "GUICHET_API_KEY": albert.api_key,
+            "GUICHET_DATA_DIR": str(tmp_path / "data"),
+        },
+        tmp_path,
+    )
+    try:
+        other.wait_ready()
+    finally:
+        other.stop()  # its shutdown removes its upload folder, and only its own
+    add_agents(app_server, OWNER)
+
+    async def go() -> int:
+        cookie = await login_cookie(app_server.url, OWNER, PASSWORD)
+        chat = await Chat.open(app_server.url, cookie=cookie, profile="helpdesk")
+        try:
+            response = await upload(
+                chat, "note.md", b"# Note\n\nUne note de service.", "text/markdown"
+            )
+            return response.status_code
+        finally:
+            await chat.close()
+
+    assert asyncio.run(go()) == 200

@@ -14,7 +14,9 @@ sits inside the shield (which has decoded the session into ``requester``) and re
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from chatbot.logs import get_logger
@@ -111,3 +113,21 @@ def install_upload_guard(app: Any, settings: Any) -> None:
         max_bytes=int(settings.documents_max_mb * 1024 * 1024),
         root_path=config.run.root_path or "",
     )
+
+
+def use_private_files_dir() -> Path:
+    """Give this process its own folder for Chainlit's uploaded files.
+
+    Chainlit keeps uploads in ``<app root>/.files`` and deletes that whole folder when a
+    server stops. Several processes share one app root (``serve --workers``, instances of
+    one image, the test suite's servers): the first to stop deleted the others' uploads
+    mid-session, and a read-only root file system has no ``.files`` to write at all. Each
+    process gets a folder of its own under the system's temporary directory instead.
+    """
+    import chainlit.config
+    import chainlit.server
+
+    folder = Path(tempfile.mkdtemp(prefix="guichet-uploads-"))
+    chainlit.config.FILES_DIRECTORY = folder  # read by sessions at each upload
+    chainlit.server.FILES_DIRECTORY = folder  # removed by the server at shutdown
+    return folder
