@@ -230,7 +230,9 @@ def test_a_backend_failure_mid_stream_withdraws_the_text_and_ends_in_excerpts(
     """What was streamed before the backend failed is withdrawn (``reset``); the answer
     becomes the cited excerpts of the fiches, with its named status: never a 5xx."""
     api = client(app_server, citizen_key)
-    double.inject("stream_error", after=3, path="/v1/chat/completions")
+    # Paced, so that checked pieces (sent every 100 ms) reach the client before the failure.
+    double.tokens_per_second = 20
+    double.inject("stream_error", after=12, path="/v1/chat/completions")
     text, chunks = stream_answer(api, "Comment faire une procuration pour voter ?")
     streamed_before = [
         c.choices[0].delta.content for c in chunks if c.choices and c.choices[0].delta.content

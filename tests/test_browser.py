@@ -37,7 +37,8 @@ def open_chat(page, url: str) -> None:
 
 def ask(page, question: str) -> None:
     page.fill("#chat-input", question)
-    page.click("#chat-submit")
+    # Enabled once the welcome turn has run: slow on a loaded machine, hence the long wait.
+    page.click("#chat-submit", timeout=90_000)
 
 
 def cited_numbers(text: str) -> set[str]:
