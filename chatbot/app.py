@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from chatbot import boot, metrics
-from chatbot.api.routes import install_api
+from chatbot.api.mount import install_api
 from chatbot.editors.web import install_editors
 from chatbot.logs import configure_logging, get_logger
 from chatbot.roles import Role, is_staff

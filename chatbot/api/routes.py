@@ -16,7 +16,6 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
-from starlette.routing import Mount
 
 from chatbot.api import errors
 from chatbot.api.access import ApiState, api_state, authenticate
@@ -28,7 +27,6 @@ from chatbot.api.limits import shared_limiter
 from chatbot.api.schemas import ChatChunk, ModelCard, ModelList
 from chatbot.services import Services
 
-API_PREFIX = "/v1"
 MAX_BODY = 1024 * 1024  # bytes of a JSON body; larger is refused with 413 before parsing
 
 models_router = APIRouter()
@@ -177,10 +175,8 @@ def _openapi(api: FastAPI) -> dict[str, Any]:
     return document
 
 
-def install_api(
-    app: FastAPI, settings: Any, get_services: Callable[[], Services | None]
-) -> FastAPI:
-    """Mount the API at ``/v1`` on Chainlit's app, ahead of its catch-all route."""
+def make_api(settings: Any, get_services: Callable[[], Services | None]) -> FastAPI:
+    """The API application (mounted at ``/v1`` by ``chatbot.api.mount.install_api``)."""
     from chatbot.store.schema import database_url
     from chatbot.web.auth import get_auth_settings
 
@@ -190,6 +186,4 @@ def install_api(
         limiter=shared_limiter(get_auth_settings().rate_limit_storage),
         rate_per_key=settings.api_rate_per_key,
     )
-    api = build_api(state)
-    app.router.routes.insert(0, Mount(API_PREFIX, app=api, name="guichet_api"))
-    return api
+    return build_api(state)

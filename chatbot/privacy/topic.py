@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import re
 
-from chatbot.privacy.analyzer import ENTITY_TYPES
-
 # Words that only introduce, sign or frame a personal detail. Lower case; apostrophes written
 # "'" (the typographic one is folded before matching).
 _INTRODUCERS = """
@@ -46,7 +44,9 @@ _INTRODUCERS = """
 """.split()
 
 _INTRODUCING = frozenset(_INTRODUCERS)
-_PLACEHOLDER = r"<\s*(?:" + "|".join(ENTITY_TYPES) + r")_\d{1,4}\s*>"
+# Any placeholder of the gate ("<NOM_1>", "<FRANCE_TRAVAIL_2>"): written without the list of
+# entity types, whose module loads Presidio and spaCy (this one serves the editors' page too).
+_PLACEHOLDER = r"<\s*[A-Z][A-Z_]*_\d{1,4}\s*>"
 # Words (with their elisions, hyphens and abbreviation dots: "m'appelle", "rappelez-moi",
 # "tél.", "n°") and the placeholders, in one left-to-right scan.
 _TOKEN = re.compile(_PLACEHOLDER + r"|[\w°#]+(?:['\-][\w°#]+)*['.]?")
