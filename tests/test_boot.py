@@ -50,3 +50,17 @@ async def test_a_cancelled_waiter_does_not_cancel_the_start_up(fresh_boot) -> No
     impatient.cancel()  # a visitor who leaves during the start-up
     release.set()
     assert await asyncio.wait_for(boot.services(), 5) == "services"
+
+
+def test_the_app_module_loads_none_of_the_heavy_libraries() -> None:
+    """The page answers while spaCy, Presidio, Chroma and LangGraph load in the background:
+    importing the app (every route it mounts included) must not import them."""
+    import subprocess
+    import sys
+
+    heavy = ("spacy", "presidio_analyzer", "chromadb", "langgraph", "sklearn")
+    code = f"import sys, chatbot.app; print(','.join(m for m in {heavy!r} if m in sys.modules))"
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    ).stdout.strip()
+    assert loaded == "", f"imported at start-up: {loaded}"
