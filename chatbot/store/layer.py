@@ -87,9 +87,6 @@ def _current_user() -> tuple[bool, Any]:
         return False, None
 
 
-# ------------------------------------------------------------------------------ the layer
-
-
 class GuichetDataLayer(SQLAlchemyDataLayer):
     def __init__(
         self,
@@ -277,8 +274,9 @@ class GuichetDataLayer(SQLAlchemyDataLayer):
         elif step_type == "assistant_message":
             meta = step_dict.get("metadata")
             meta = meta if isinstance(meta, Mapping) else {}
-            status = meta.get("status") if isinstance(meta.get("status"), str) else None
-            flow = meta.get("flow") if isinstance(meta.get("flow"), str) else None
+            status, flow = (
+                v if isinstance(v := meta.get(k), str) else None for k in ("status", "flow")
+            )
             privacy = session_gate(self.privacy_for)
             turn = CitizenTurn(
                 question=self.citizen_steps.question_before(parent_id),
@@ -483,20 +481,15 @@ class GuichetDataLayer(SQLAlchemyDataLayer):
             'JOIN threads t ON t."id" = e."threadId" WHERE e."objectKey" = :key',
             {"key": object_key},
         )
-        if not isinstance(rows, list) or not rows:
-            return None
-        return rows[0]["owner"], rows[0]["mime"]
+        return (rows[0]["owner"], rows[0]["mime"]) if isinstance(rows, list) and rows else None
 
 
 def build_data_layer(
     settings: Settings, privacy_for: PrivacyFor | None = None, *, keep_binary_files: bool = False
 ) -> GuichetDataLayer:
-    """The data layer to return from ``@cl.data_layer``.
-
-    ``privacy_for`` returns the current session's ``Pseudonymiser`` (or None: a throwaway one
-    is used). ``keep_binary_files`` stores uploaded PDFs/images as they are (they cannot be
-    pseudonymised); off by default.
-    """
+    """The data layer of ``@cl.data_layer``. ``privacy_for`` gives the session's gate (None: a
+    throwaway one); ``keep_binary_files`` keeps uploaded PDFs/images as they are (off: they
+    cannot be pseudonymised)."""
     storage = LocalStorageClient(Path(settings.data_dir) / "files")
     return GuichetDataLayer(
         database_url(settings),
