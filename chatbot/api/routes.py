@@ -26,6 +26,7 @@ from chatbot.api.keys import ApiKey, KeyStore
 from chatbot.api.limits import shared_limiter
 from chatbot.api.schemas import ChatChunk, ModelCard, ModelList
 from chatbot.services import Services
+from chatbot.web.asgi import replay_body
 
 MAX_BODY = 1024 * 1024  # bytes of a JSON body; larger is refused with 413 before parsing
 
@@ -93,16 +94,7 @@ class BodyCheck:
         except UnicodeDecodeError:
             await error_response(400, errors.NOT_UTF8, "invalid_utf8")(scope, receive, send)
             return
-        sent = False
-
-        async def replay() -> dict:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replay_body(body, receive), send)
 
 
 def build_api(state: ApiState) -> FastAPI:

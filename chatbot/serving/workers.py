@@ -33,6 +33,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from chatbot.logs import get_logger
+from chatbot.web.asgi import replay_body
 
 log = get_logger("guichet.workers")
 
@@ -222,7 +223,7 @@ class SessionRouter:
         elif session_id is not None and not _is_local(session_id):
             if await self._forward(scope, headers, body, send):
                 return
-        await self.app(scope, _replay(body, receive), send)
+        await self.app(scope, replay_body(body, receive), send)
 
     async def _forward(self, scope: dict, headers: dict[str, str], body: bytes, send: Any) -> bool:
         import httpx
@@ -276,20 +277,6 @@ async def _read_body(receive: Any) -> tuple[bytes, bool]:
         if not message.get("more_body"):
             break
     return b"".join(chunks), False
-
-
-def _replay(body: bytes, receive: Any) -> Any:
-    """The body already read, then the real channel (a disconnect is still noticed)."""
-    sent = False
-
-    async def replay() -> dict:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
 
 
 async def _respond(

@@ -42,6 +42,7 @@ from starlette.responses import JSONResponse
 from chatbot.api.limits import Verdict, client_ip
 from chatbot.logs import get_logger
 from chatbot.web.access_log import install_log_scrubbing
+from chatbot.web.asgi import replay_body
 from chatbot.web.flood import too_many_messages
 from chatbot.web.sessions import Requester, RevocationStore, password_session_problem, requester
 
@@ -215,19 +216,6 @@ class Shield:
                 break
         return b"".join(chunks)
 
-    @staticmethod
-    def _replay(body: bytes, receive: Receive) -> Receive:
-        sent = False
-
-        async def replay() -> Message:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        return replay
-
     # --- the middleware ---------------------------------------------------------------------
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -314,7 +302,7 @@ class Shield:
             if body is None:
                 await self._refuse(scope, receive, send, 413, BODY_TOO_LARGE)
                 return
-            username = await _form_username(scope, self._replay(body, receive))
+            username = await _form_username(scope, replay_body(body, receive))
             verdict = await self.limiter.allow(client_ip(scope), username)
             if not verdict.allowed:
                 log.warning("login_rate_limited")
@@ -322,7 +310,7 @@ class Shield:
                     scope, receive, send, 429, TOO_MANY_LOGINS, retry_after=verdict.retry_after
                 )
                 return
-            receive = self._replay(body, receive)
+            receive = replay_body(body, receive)
         elif method == "PUT" and rel in ("/feedback", "/project/thread"):
             body = await self._read_body(receive, headers)
             if body is None:  # a comment or a name is the only long field
@@ -331,7 +319,7 @@ class Shield:
             if _too_long_text(rel, body):
                 await self._refuse(scope, receive, send, 413, TOO_LONG)
                 return
-            receive = self._replay(body, receive)
+            receive = replay_body(body, receive)
         elif method == "POST" and rel == "/logout" and token and claims is not None:
             expires = claims.get("exp")
             expires_at = float(expires) if isinstance(expires, (int, float)) else time.time()
