@@ -11,8 +11,11 @@ why, and everything works again when they are back.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import shutil
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -63,6 +66,9 @@ def new_database() -> tuple[Any, str, str]:
     name = f"guichet_scale_{uuid.uuid4().hex[:12]}"  # a fresh database for this run
     admin.execute(f'CREATE DATABASE "{name}"')
     return admin, name, f"postgresql://{user}@127.0.0.1:5432/{name}"
+
+
+API_LIMIT = 6  # API requests per key per minute, counted in the shared Redis
 
 
 @pytest.fixture(scope="module")
@@ -124,6 +130,7 @@ def cluster(albert: FakeAlbert, tmp_path_factory: pytest.TempPathFactory) -> Ite
                         "GUICHET_CHROMA_URL": f"http://127.0.0.1:{chroma_port}",
                         "GUICHET_RATE_LIMIT_STORAGE": f"redis://127.0.0.1:{redis_port}",
                         "GUICHET_READY_TIMEOUT": "2",
+                        "GUICHET_API_RATE_PER_KEY": f"{API_LIMIT}/minute",
                         # The same on every instance: a session opened on one is valid on all.
                         "CHAINLIT_AUTH_SECRET": "secret-partage-" + "y" * 40,
                     },
@@ -141,6 +148,7 @@ def cluster(albert: FakeAlbert, tmp_path_factory: pytest.TempPathFactory) -> Ite
             "chroma": chroma,
             "redis": redis,
             "knowledge": knowledge,
+            "db_url": db_url,
         }
     finally:
         if nginx is not None:
@@ -298,6 +306,36 @@ async def test_a_fiche_edited_once_is_served_by_both(cluster, chats) -> None:
         assert nginx.socket_ports(mark) == {instance.port}
         assert answer["metadata"]["status"].startswith("answered"), (instance.port, answer)
         assert NEW_WORD in answer["output"].lower(), (instance.port, answer["output"])
+
+
+def keys_command(cluster: dict, *args: str) -> str:
+    """``chatbot keys ...`` as an operator runs it, on the database the instances share."""
+    env = {**os.environ, "GUICHET_POSTGRES_URL": cluster["db_url"], "GUICHET_LOG_FORMAT": "json"}
+    env["GUICHET_DATA_DIR"] = str(cluster["instances"][0].data_dir)
+    return subprocess.run(
+        [sys.executable, "-m", "chatbot.cli", "keys", *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=True,
+    ).stdout.strip()  # fmt: skip
+
+
+def test_api_keys_and_their_rate_limit_are_shared_by_both_instances(cluster) -> None:
+    a, b = cluster["instances"]
+
+    def models(instance: AppServer, key: str) -> int:
+        headers = {"Authorization": f"Bearer {key}"}
+        return httpx.get(instance.url + "/v1/models", headers=headers, timeout=60).status_code
+
+    # A key revoked once is refused by both instances, at once.
+    revoked = keys_command(cluster, "add", "a-revoquer", "--role", "citizen")
+    assert models(a, revoked) == 200 and models(b, revoked) == 200
+    key_id = revoked.split("_")[1]
+    keys_command(cluster, "revoke", key_id)
+    assert models(a, revoked) == 401 and models(b, revoked) == 401
+    # The per-key limit counts the requests made to either instance.
+    limited = keys_command(cluster, "add", "limitee", "--role", "citizen")
+    codes = [models(instance, limited) for instance in (a, b) * (API_LIMIT // 2)]
+    assert codes == [200] * API_LIMIT, codes
+    assert models(a, limited) == 429 and models(b, limited) == 429
 
 
 async def test_chroma_stopped_ends_turns_with_a_named_status_and_ready_says_why(
