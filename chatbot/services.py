@@ -183,6 +183,9 @@ def open_checkpointer(settings: Settings) -> Any:
     return _setup(AsyncSqliteSaver.from_conn_string(str(settings.sqlite_path)))
 
 
+SETUP_LOCK = 0x47554943484554  # PostgreSQL advisory lock key: creating the checkpoint tables
+
+
 class _PostgresSaver:
     """An ``AsyncPostgresSaver`` on a pool that survives a database restart.
 
@@ -217,7 +220,21 @@ class _PostgresSaver:
         try:
             await self.pool.open(wait=True, timeout=30)  # a wrong URL stops start-up
             saver = AsyncPostgresSaver(self.pool)
-            await saver.setup()
+            # Instances starting together on a new database raced on CREATE TABLE (a
+            # UniqueViolation on pg_type stopped one of them): one creates, the others wait.
+            # The others poll with a try-lock rather than block in pg_advisory_lock: a session
+            # blocked in a statement would stall the setup's CREATE INDEX CONCURRENTLY.
+            async with self.pool.connection() as conn:
+                while not (
+                    await (
+                        await conn.execute("SELECT pg_try_advisory_lock(%s) AS ok", (SETUP_LOCK,))
+                    ).fetchone()
+                )["ok"]:
+                    await asyncio.sleep(0.2)
+                try:
+                    await saver.setup()
+                finally:
+                    await conn.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK,))
         except BaseException:
             await self.pool.close()
             raise

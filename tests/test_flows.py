@@ -3,6 +3,7 @@ with the real knowledge base (Chroma + lexical index) and a real SQLite checkpoi
 
 from __future__ import annotations
 
+import asyncio
 import re
 import shutil
 import uuid
@@ -416,3 +417,17 @@ async def test_tool_names_from_the_fiches_are_not_masked(services: Services, dou
         privacy=privacy,
     )
     assert any(s.id == "conges-agents" for s in result.sources)
+
+
+async def test_instances_starting_together_on_a_new_database_all_start(postgres_url) -> None:
+    """Several instances create the checkpoint tables of a new database at the same moment:
+    none may fail on the race (one creates, the others wait)."""
+    from chatbot.services import _PostgresSaver
+
+    savers = [_PostgresSaver(postgres_url, max_size=2) for _ in range(4)]
+    try:
+        opened = await asyncio.gather(*(s.__aenter__() for s in savers), return_exceptions=True)
+        assert [type(o).__name__ for o in opened if isinstance(o, BaseException)] == []
+    finally:
+        for saver in savers:
+            await saver.__aexit__(None, None, None)

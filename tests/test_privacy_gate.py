@@ -146,8 +146,10 @@ def test_logs_carry_types_and_counts_only(capsys: pytest.CaptureFixture[str]) ->
         logged = capsys.readouterr().err
     finally:
         structlog.reset_defaults()
-    assert "Dupont" not in logged and "084" not in logged and "56 78" not in logged
     events = [json.loads(line) for line in logged.splitlines()]
+    # The values themselves, not the timestamps (whose microseconds may well read "084").
+    fields = json.dumps([{k: v for k, v in e.items() if k != "timestamp"} for e in events])
+    assert "Dupont" not in fields and "084" not in fields and "56 78" not in fields
     assert [e["event"] for e in events] == ["privacy.scrubbed", "privacy.scrubbed"]
     assert events[0]["entities"] == {"NOM": 1, "NIR": 1}
     assert events[1]["entities"] == {"TEL": 1, "NOM": 1, "NIR": 1}
