@@ -8,6 +8,7 @@ in at ``/agent``). The role always comes from the server-side login, never from 
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import TYPE_CHECKING
 
 import chainlit as cl
@@ -125,11 +126,15 @@ def _role() -> str:
 @cl.on_app_startup
 async def startup() -> None:
     configure_logging(settings.log_format, settings.log_level)
-    # Before listening (tens of ms): logins and the data layer work from the first request.
-    import chatbot.store.layer  # noqa: F401  (not in the loading thread: one importer)
-    from chatbot.store.schema import create_schema, database_url
+    try:
+        # Before listening (tens of ms): logins and the data layer work from the first request.
+        import chatbot.store.layer  # noqa: F401  (not in the loading thread: one importer)
+        from chatbot.store.schema import create_schema, database_url
 
-    await create_schema(database_url(settings))
+        await create_schema(database_url(settings))
+    except Exception as exc:
+        boot.abort(exc)
+        return
     boot.begin(_start_services)  # the server listens meanwhile (chatbot/boot.py)
 
 
@@ -152,6 +157,10 @@ async def shutdown() -> None:
     services = boot.current()
     if services is not None:
         await services.aclose()
+    if boot.failed():
+        # Chainlit ends its shutdown with os._exit(0): say the failure in the status, so
+        # that a supervisor (systemd, Kubernetes, ``serve --workers``) sees it.
+        os._exit(1)
 
 
 def _visible_flows(services: Services, role: str) -> list[Flow]:

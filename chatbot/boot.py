@@ -54,20 +54,29 @@ def begin(build: Callable[[], Awaitable[Services]]) -> None:
     _started_at = time.perf_counter()
 
     async def run() -> Services:
-        global _failed
         try:
             await asyncio.to_thread(_import_heavy)
             services = await build()
         except BaseException as exc:
-            _failed = exc
-            log.error("services_failed", error=type(exc).__name__, detail=str(exc)[:300])
-            # A wrong database URL or store stops the server, as it did before it listened.
-            os.kill(os.getpid(), signal.SIGTERM)
+            abort(exc)
             raise
         log.info("services_started", ms=round((time.perf_counter() - _started_at) * 1000))
         return services
 
     _task = asyncio.create_task(run())
+
+
+def abort(exc: BaseException) -> None:
+    """Stop this server: its start-up failed (a wrong database URL or store, say).
+
+    Chainlit logs and swallows what ``on_app_startup`` raises, so without this a worker
+    whose start-up failed would serve pages without services. The server exits with status
+    1; ``serve --workers`` restarts the worker once, then stops.
+    """
+    global _failed
+    _failed = exc
+    log.error("services_failed", error=type(exc).__name__, detail=str(exc)[:300])
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 async def services() -> Services:

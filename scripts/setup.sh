@@ -4,10 +4,10 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+export PATH="$HOME/.local/bin:$PATH"  # where an earlier run's pip --user put uv
 if ! command -v uv >/dev/null 2>&1; then
   echo "setup: installing uv with pip" >&2
   python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
-  export PATH="$HOME/.local/bin:$PATH"
 fi
 # Never let uv fetch a Python build from the internet: use the machine's Python 3.11.
 export UV_PYTHON_DOWNLOADS=never

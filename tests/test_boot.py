@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 
@@ -64,3 +65,21 @@ def test_the_app_module_loads_none_of_the_heavy_libraries() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
     ).stdout.strip()
     assert loaded == "", f"imported at start-up: {loaded}"
+
+
+def test_a_server_whose_start_up_fails_stops_instead_of_serving_without_services(
+    tmp_path,
+) -> None:
+    """Chainlit swallows what its start-up hook raises: a database that cannot be reached at
+    start-up left a server (or a worker) answering pages that could never chat."""
+    from tests.conftest import AppServer
+
+    server = AppServer({"GUICHET_POSTGRES_URL": "postgresql://guichet@127.0.0.1:1/none"}, tmp_path)
+    try:
+        status = server.process.wait(timeout=180)
+        logs = server.logs()
+    finally:
+        server.stop()
+    assert status == 1, logs[-3000:]
+    failed = [json.loads(line) for line in logs.splitlines() if '"services_failed"' in line]
+    assert failed and "127.0.0.1" in failed[0]["detail"], logs[-3000:]

@@ -29,7 +29,7 @@ from chatbot.knowledge.leader import (
 )
 from chatbot.knowledge.shared import SharedKnowledge
 from chatbot.outbound import published
-from tests.conftest import ROOT, make_settings
+from tests.conftest import ROOT, make_settings, run_together
 
 FIXTURES = Path(__file__).parent / "fixtures" / "kb"
 UNUSED_CHROMA = "http://127.0.0.1:9"  # names a shared store; never contacted by these tests
@@ -61,6 +61,28 @@ CONTENDER = textwrap.dedent(
     asyncio.run(main())
     """
 )
+
+
+OPENER = """
+import sys, time
+from pathlib import Path
+from chatbot.knowledge.base import KnowledgeBase
+from chatbot.settings import Settings
+
+while not Path(sys.argv[-1]).exists():
+    time.sleep(0.002)
+KnowledgeBase.open(Settings(data_dir=sys.argv[1], knowledge_dir=sys.argv[2], _env_file=None))
+"""
+
+
+def test_processes_opening_a_new_embedded_store_together_all_open(tmp_path: Path) -> None:
+    """Chroma creates its tables when a folder is first opened: workers starting together
+    on a new data folder failed ("table collections already exists", "database is
+    locked"). They take turns now."""
+    shutil.copytree(FIXTURES / "good", tmp_path / "knowledge")
+    for attempt in range(2):  # each round a new store: the race is at creation only
+        data = tmp_path / f"data{attempt}"
+        run_together(OPENER, [str(data), str(tmp_path / "knowledge")], 4, tmp_path / f"go{attempt}")
 
 
 @pytest.fixture

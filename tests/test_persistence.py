@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import make_settings
+from tests.conftest import make_settings, run_together
 
 NAME = "Jean Dupont"
 PHONE = "06 12 34 56 78"
@@ -268,6 +268,32 @@ async def test_schema_is_idempotent(settings) -> None:
     finally:
         await engine.dispose()
     assert found == {name: {c.name for c in table.columns} for name, table in TABLES.items()}
+
+
+CREATOR = """
+import asyncio, sys, time
+from pathlib import Path
+from chatbot.store.schema import create_schema
+from chatbot.web.sessions import RevocationStore
+
+while not Path(sys.argv[-1]).exists():
+    time.sleep(0.002)
+
+async def main(url):
+    await create_schema(url)
+    await RevocationStore(url).is_revoked("a token")  # its own table, made on first use
+
+asyncio.run(main(sys.argv[1]))
+"""
+
+
+def test_workers_creating_a_new_sqlite_schema_together_all_start(tmp_path: Path) -> None:
+    """``serve --workers`` starts its workers together on a new data folder: each creates
+    the schema at start-up, and one that lost the race used to fail its start silently (it
+    then served pages without any services)."""
+    for attempt in range(3):  # each round a new database: the race is at creation only
+        url = f"sqlite+aiosqlite:///{tmp_path / f'round{attempt}.sqlite'}"
+        run_together(CREATOR, [url], 4, tmp_path / f"go{attempt}")
 
 
 def test_database_url_follows_settings(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ import chromadb
 import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 
+from chatbot.filelock import FileLock
 from chatbot.knowledge.models import AUDIENCES, Chunk
 from chatbot.settings import Settings
 
@@ -65,7 +66,10 @@ def make_client(settings: Settings) -> Any:
             settings=_chroma_settings(),
         )
     settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=_chroma_settings())
+    # Chroma creates its tables on first open, and two processes opening a new folder at
+    # once fail ("table collections already exists", "database is locked"): take turns.
+    with FileLock(f"{settings.chroma_dir}.open-lock"):
+        return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=_chroma_settings())
 
 
 def audience_of(chunk_id: str) -> str:

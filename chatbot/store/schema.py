@@ -12,7 +12,7 @@ when ``GUICHET_POSTGRES_URL`` is set.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -218,12 +218,43 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
 async def create_tables(engine: AsyncEngine) -> None:
     """Create the missing tables; safe to run at every start."""
-    async with engine.begin() as conn:
+    await ensure_tables(engine, metadata_obj, _add_missing_columns)
+
+
+async def ensure_tables(
+    engine: AsyncEngine, metadata: Any, then: Callable[[Any], None] | None = None
+) -> None:
+    """Create METADATA's missing tables (then run THEN), with other processes at it too.
+
+    Workers and instances start together on a new database, and ``checkfirst`` looks, then
+    creates: two processes could both find a table missing and the second fail ("table ...
+    already exists"). They take turns: a transaction lock on PostgreSQL, a file lock beside
+    the SQLite file (SQLite is only ever shared by processes of one machine).
+    """
+    async with _sqlite_turn(engine), engine.begin() as conn:
         if engine.dialect.name == "postgresql":
-            # Several instances starting together must not race on CREATE TABLE.
             await conn.execute(text("SELECT pg_advisory_xact_lock(727274)"))
-        await conn.run_sync(metadata_obj.create_all, checkfirst=True)
-        await conn.run_sync(_add_missing_columns)
+        await conn.run_sync(metadata.create_all, checkfirst=True)
+        if then is not None:
+            await conn.run_sync(then)
+
+
+@asynccontextmanager
+async def _sqlite_turn(engine: AsyncEngine) -> AsyncIterator[None]:
+    path = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not path or path == ":memory:":
+        yield
+        return
+    import asyncio
+
+    from chatbot.filelock import FileLock
+
+    lock = FileLock(f"{path}.schema-lock")
+    await asyncio.to_thread(lock.acquire)
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 # Columns added after a table was first created: (table, column). create_all adds tables,

@@ -88,11 +88,10 @@ class RevocationStore:
             return self._engine
         async with self._lock:
             if not self._ready:
-                from chatbot.store.schema import make_engine
+                from chatbot.store.schema import ensure_tables, make_engine
 
                 self._engine = make_engine(self.url)
-                async with self._engine.begin() as conn:
-                    await conn.run_sync(_metadata.create_all, checkfirst=True)
+                await ensure_tables(self._engine, _metadata)
                 self._ready = True
         return self._engine
 
