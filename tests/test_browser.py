@@ -15,6 +15,7 @@ from tests.screens import (
     assert_fits_the_screen,
     screen_of,
     screen_page,
+    send,
     settle,
     shoot,
 )
@@ -32,13 +33,13 @@ def page(browser, request):
 
 def open_chat(page, url: str) -> None:
     page.goto(url)
+    # A new visitor goes through /login (anonymous citizen login) and back.
+    page.wait_for_url(lambda u: "/login" not in u, timeout=60_000)
     page.wait_for_selector("#chat-input", timeout=60_000)
 
 
 def ask(page, question: str) -> None:
-    page.fill("#chat-input", question)
-    # Enabled once the welcome turn has run: slow on a loaded machine, hence the long wait.
-    page.click("#chat-submit", timeout=90_000)
+    send(page, question)
 
 
 def cited_numbers(text: str) -> set[str]:

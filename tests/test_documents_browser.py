@@ -10,6 +10,7 @@ import pytest
 
 from chatbot.documents import samples
 from tests.conftest import ARTIFACTS
+from tests.screens import ready_to_send, send
 from tests.test_browser import ANSWER, ask, open_chat
 from tests.test_documents_server import PASSWORD, add_agents
 
@@ -26,12 +27,7 @@ def login(page, url: str, user: str) -> None:
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_selector("#chat-input", timeout=60_000)
-    # Connected and done with the welcome: the send button comes alive for typed text.
-    page.fill("#chat-input", "x")
-    page.wait_for_function(
-        "() => !document.querySelector('#chat-submit')?.disabled", timeout=60_000
-    )
-    page.fill("#chat-input", "")
+    ready_to_send(page)  # connected and done with the welcome
 
 
 def idle(page) -> None:
@@ -74,10 +70,7 @@ def test_an_agent_asks_and_summarises_their_pdf_and_nobody_else_sees_it(
         )
     assert response.value.status == 200  # the file is on the server before the question goes
     page.get_by_text("circulaire.pdf").first.wait_for(timeout=30_000)  # the attachment
-    page.fill("#chat-input", QUESTION)
-    # Enabled once the file is uploaded and the question typed.
-    page.wait_for_function("() => !document.querySelector('#chat-submit')?.disabled")
-    page.click("#chat-submit")
+    send(page, QUESTION)  # sends once the file is uploaded and the question typed
     added = last_answer_with(page, "ajouté à vos documents privés")
     assert "masquée" in added.inner_text()  # the name and NIR in it were masked
     answer = last_answer_with(page, "Sources")

@@ -14,7 +14,7 @@ import pytest
 
 from chatbot.web.auth import UserRecord, UsersFile, hash_password, write_users_file
 from tests.a11y import describe, run_axe
-from tests.screens import SCREENS, assert_fits_the_screen, screen_page, shoot
+from tests.screens import SCREENS, assert_fits_the_screen, screen_page, send, shoot
 
 pytestmark = pytest.mark.browser
 
@@ -85,12 +85,7 @@ def citizen_asks(browser, url: str, question: str) -> str:
         # composer of the chat page that stays, once sending is possible.
         chat.wait_for_url(lambda u: "/login" not in u, timeout=60_000)
         chat.wait_for_selector("#chat-input", timeout=60_000)
-        for _ in range(20):
-            chat.fill("#chat-input", question)
-            if chat.locator("#chat-submit:not([disabled])").count():
-                break
-            chat.wait_for_timeout(500)
-        chat.click("#chat-submit")
+        send(chat, question)
         reply = chat.locator(ANSWER).last
         reply.wait_for(timeout=90_000)
         chat.wait_for_selector("#stop-button", state="detached", timeout=90_000)

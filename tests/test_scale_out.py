@@ -212,29 +212,7 @@ def chunks_served(instance: AppServer) -> float:
 async def open_chat(
     url: str, cookie: str, *, thread_id: str | None = None, profile: str | None = None
 ) -> Chat:
-    """``Chat.open`` with the cookies sent as a browser sends them. The socket.io client puts
-    a ``Cookie`` header in aiohttp's cookie jar, which quotes values holding ``=`` (nginx's
-    base64 load-balancing cookie): nginx would not recognise it and pick an instance at
-    random. Given as a raw websocket header, it reaches nginx as a browser sends it."""
-    chat = Chat(url, thread_id, None)
-    chat.sio.eio.websocket_extra_options = {"headers": {"Cookie": cookie}}
-    await chat.sio.connect(
-        url,
-        headers={"Origin": url},
-        auth={
-            "sessionId": chat.session_id,
-            "clientType": "webapp",
-            "threadId": chat.thread_id,
-            "chatProfile": profile,
-            "userEnv": "{}",
-        },
-        socketio_path="/ws/socket.io",
-        transports=["websocket"],
-        wait_timeout=30,
-    )
-    await chat.sio.emit("connection_successful")
-    await asyncio.sleep(1.0)  # on_chat_start runs as a task
-    return chat
+    return await Chat.open(url, cookie=cookie, thread_id=thread_id, profile=profile)
 
 
 @pytest.fixture

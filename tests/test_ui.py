@@ -11,7 +11,7 @@ import pytest
 
 from chatbot.web.auth import UserRecord, UsersFile, hash_password, write_users_file
 from tests.a11y import describe, run_axe
-from tests.screens import screen_of, screen_page, shoot
+from tests.screens import ready_to_send, screen_of, screen_page, send, shoot
 from tests.test_browser import ANSWER, ON_EVERY_SCREEN, ask, open_chat
 
 pytestmark = pytest.mark.browser
@@ -148,8 +148,7 @@ def test_widget_on_the_administration_site_answers(app_server, page, double):
         assert panel.bounding_box() == {"x": 0, "y": 0, "width": 375, "height": 740}
         assert inside_the_screen(page, page.locator("#chainlit-copilot >> #chat-submit"))
         assert inside_the_screen(page, launcher) and launcher.is_visible()
-    page.fill("#chainlit-copilot >> #chat-input", "Comment faire un passeport ?")
-    page.click("#chainlit-copilot >> #chat-submit")
+    send(page, "Comment faire un passeport ?", scope="#chainlit-copilot >> ")
     answer = page.locator(f"#chainlit-copilot >> {ANSWER}").last
     answer.locator("a[href*='service-public']").first.wait_for(timeout=90_000)
     assert "[1]" in answer.inner_text()
@@ -209,6 +208,7 @@ def test_login_page_is_accessible(app_server, page):
 
 def test_keyboard_only_journey(app_server, page, double):
     open_chat(page, app_server.url)
+    ready_to_send(page)  # as a keyboard user waits for the page to be ready
     page.locator("body").click(position={"x": 5, "y": 300})
     for _ in range(30):  # tab until the question box has the focus
         page.keyboard.press("Tab")

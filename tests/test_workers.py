@@ -7,6 +7,7 @@ import json
 import shutil
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -45,9 +46,10 @@ class Workers(AppServer):
         raise AssertionError(f"no {count} {name!r} in the logs:\n{self.logs()[-4000:]}")
 
 
-@pytest.fixture(scope="module")
-def workers(albert: FakeAlbert, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workers]:
-    tmp = tmp_path_factory.mktemp("workers")
+@contextmanager
+def two_workers(albert: FakeAlbert, tmp: Path, **env: str) -> Iterator[Workers]:
+    """``chatbot serve --workers 2`` on a copy of the fixture fiches, once both workers'
+    services are up (not just the first to answer)."""
     shutil.copytree(FIXTURES / "good", tmp / "knowledge")
     server = Workers(
         {
@@ -57,16 +59,24 @@ def workers(albert: FakeAlbert, tmp_path_factory: pytest.TempPathFactory) -> Ite
             "GUICHET_API_KEY": albert.api_key,
             "GUICHET_DATA_DIR": str(tmp / "data"),
             "GUICHET_KNOWLEDGE_DIR": str(tmp / "knowledge"),
-            "GUICHET_WATCH_KNOWLEDGE": "true",
+            **env,
         },
         tmp,
     )
     try:
         server.wait_ready()
-        server.wait_for("services_ready", 2)  # both workers, not just the first to answer
+        server.wait_for("services_ready", 2)
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def workers(albert: FakeAlbert, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workers]:
+    with two_workers(
+        albert, tmp_path_factory.mktemp("workers"), GUICHET_WATCH_KNOWLEDGE="true"
+    ) as server:
+        yield server
 
 
 def parent_of(pid: int) -> int:

@@ -3,13 +3,13 @@ and visitors on both workers get their answers."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 
 import pytest
 
 from chatbot.fake_albert import FakeAlbert
-from tests.test_workers import FIXTURES, QUESTION, Workers
+from tests.screens import send
+from tests.test_workers import QUESTION, Workers, two_workers
 
 pytestmark = pytest.mark.browser
 
@@ -18,25 +18,8 @@ ANSWER = '[data-step-type="assistant_message"] .message-content'
 
 @pytest.fixture(scope="module")
 def server(albert: FakeAlbert, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workers]:
-    tmp = tmp_path_factory.mktemp("workers-browser")
-    shutil.copytree(FIXTURES / "good", tmp / "knowledge")
-    server = Workers(
-        {
-            "GUICHET_WORKERS": "2",
-            "GUICHET_INSTANCE": "public",
-            "GUICHET_BACKEND_URL": albert.url,
-            "GUICHET_API_KEY": albert.api_key,
-            "GUICHET_DATA_DIR": str(tmp / "data"),
-            "GUICHET_KNOWLEDGE_DIR": str(tmp / "knowledge"),
-        },
-        tmp,
-    )
-    try:
-        server.wait_ready()
-        server.wait_for("services_ready", 2)
+    with two_workers(albert, tmp_path_factory.mktemp("workers-browser")) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def note_socket(seen: list[str], url: str) -> None:
@@ -57,8 +40,7 @@ def test_visitors_in_chromium_are_answered_by_both_workers(server: Workers, brow
             before = len(server.events("turn_started"))
             page.goto(server.url)
             page.wait_for_selector("#chat-input", timeout=120_000)
-            page.fill("#chat-input", QUESTION)
-            page.click("#chat-submit")
+            send(page, QUESTION)
             answer = page.locator(ANSWER).last
             page.wait_for_function(
                 "s => [...document.querySelectorAll(s)]"

@@ -101,7 +101,10 @@ class Chat:
         chat = cls(url, thread_id, cookie)
         headers = {"Origin": url, **(headers or {})}
         if cookie:
-            headers["Cookie"] = cookie
+            # As a browser sends it: a raw header on the websocket. Given in ``headers``, the
+            # client would put it in aiohttp's cookie jar, which quotes values holding "="
+            # (nginx's base64 load-balancing cookie), and nginx would not recognise it.
+            chat.sio.eio.websocket_extra_options = {"headers": {"Cookie": cookie}}
         await chat.sio.connect(
             url,
             headers=headers,
