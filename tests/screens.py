@@ -92,7 +92,7 @@ def send(page: Any, question: str, scope: str = "", timeout_s: float = 150) -> N
         try:
             page.fill(box, question, timeout=10_000)
             page.wait_for_timeout(300)  # a re-render in progress wipes it now
-            held = question.strip()[:40] in page.locator(box).inner_text(timeout=5_000)
+            held = question.strip()[:40] in _composer_text(page, box)
             if held and page.locator(f"{button}:enabled").count():
                 page.click(button, timeout=10_000)
                 return
@@ -111,8 +111,13 @@ def ready_to_send(page: Any, scope: str = "") -> None:
     for _ in range(300):
         page.fill(box, "x")
         page.wait_for_timeout(300)
-        if "x" in page.locator(box).inner_text() and page.locator(f"{button}:enabled").count():
+        if "x" in _composer_text(page, box) and page.locator(f"{button}:enabled").count():
             page.fill(box, "")
             return
         page.wait_for_timeout(500)
     raise AssertionError(f"the chat on {page.url} never became ready to send")
+
+
+def _composer_text(page: Any, box: str) -> str:
+    """What the composer holds (a textarea's value, or the text of an editable element)."""
+    return page.locator(box).evaluate("e => e.value ?? e.innerText ?? ''", timeout=5_000) or ""
