@@ -24,7 +24,7 @@ from urllib.parse import unquote_plus
 
 from pydantic import BaseModel
 
-from chatbot.guard.normalise import HIDDEN_OPEN, normalise
+from chatbot.guard.normalise import HIDDEN_OPEN, normalise, visible
 from chatbot.guard.text import deleet, fold, has_mixed_scripts, unspace
 
 Category = Literal["injection", "harmful", "other_person", "beyond_role"]
@@ -741,7 +741,7 @@ _SQUASHED = re.compile(
     r"|systemprompt|promptsysteme|jailbreak|doanythingnow|developermode|modedeveloppeur|godmode"
     r"|(?:reveal|show|print|affiche|revele|montre|repete|repeat)(?:me|moi)?(?:your|ton|tes|vos|votre|the)(?:system)?(?:prompt|instructions|consignes)"
     r"|(?:fabriquer|make|build|faire)(?:une|a|an)?(?:bombe|bomb|explosif|explosive)"
-    r"|(?:fauxpapiers|faussesattestations?|fakeid|fakepassport|fauxpasseport)"
+    r"|(?:faux|fausses?)(?:papiers?|attestations?|passeports?|cartes?|fiches?|permis|diplomes?|justificatifs?|certificats?)|fake(?:ids?|passports?|documents?)"
 )
 _B64 = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{16,}={0,2}(?![A-Za-z0-9+/=_-])")
 _HEX = re.compile(r"(?<![0-9a-fA-F])(?:[0-9a-fA-F]{2}[\s:]?){10,}(?![0-9a-fA-F])")
@@ -791,6 +791,23 @@ def decoded_payloads(raw: str) -> list[tuple[str, str]]:
     return found
 
 
+def obfuscation_views(raw: str, folded: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """Views of a message that undo letter-level obfuscation, for the rules and the local
+    classifier: ("leet", digits and symbols read as letters) and ("spaced", spaced-out or
+    dotted letters joined, word gaps kept from the raw spacing). Only views that differ from
+    ``folded`` are returned, with the joined runs (empty when no letters were spaced out)."""
+    views: list[tuple[str, str]] = []
+    leet = deleet(folded)
+    if leet != folded:
+        views.append(("leet", leet))
+    joined, runs = unspace(deleet(fold(visible(raw))))
+    joined = re.sub(r"[^\S\n]+", " ", joined.replace("\r\n", "\n").replace("\r", "\n"))
+    joined = re.sub(r"\n{3,}", "\n\n", "\n".join(line.strip() for line in joined.split("\n")))
+    if joined.strip() != leet:
+        views.append(("spaced", joined))
+    return views, runs
+
+
 def _match(folded: str) -> Rule | None:
     for rule in _RULES:
         if rule.search(folded):
@@ -816,17 +833,12 @@ def check_rules(text: str, _depth: int = 0) -> Verdict:
         via = "homoglyph" if has_mixed_scripts(clean) and not _match(clean.lower()) else None
         return _verdict(rule, via)
 
-    leet = deleet(folded)
-    if leet != folded and (rule := _match(leet)):
-        return _verdict(rule, "leet")
-
-    joined, runs = unspace(leet)
-    if joined != leet:
-        if rule := _match(joined):
-            return _verdict(rule, "spaced")
-        squashed = re.sub(r"[^a-z]", "", joined)
-        if runs and _SQUASHED.search(squashed):
-            return Verdict(category="injection", rule="spaced:obfuscated.squashed")
+    views, runs = obfuscation_views(text, folded)
+    for how, view in views:
+        if rule := _match(view):
+            return _verdict(rule, how)
+    if runs and _SQUASHED.search(re.sub(r"[^a-z]", "", dict(views).get("spaced", ""))):
+        return Verdict(category="injection", rule="spaced:obfuscated.squashed")
 
     if _depth < 2:
         for how, hidden in decoded_payloads(raw):
