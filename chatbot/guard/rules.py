@@ -79,12 +79,17 @@ class Rule:
         return self.id.split(".", 1)[0]
 
     @property
-    def category(self) -> Literal["injection", "harmful"]:
+    def category(self) -> Literal["injection", "harmful", "beyond_role", "other_person"]:
+        # Agent-side requests get the refusal that points to a real counter.
+        if self.family in ("beyond_role", "other_person"):
+            return self.family
         return "harmful" if self.family == "harmful" else "injection"
 
 
 FAMILIES = (
     "override",
+    "beyond_role",
+    "other_person",
     "fake_system",
     "roleplay",
     "extraction",
@@ -486,7 +491,7 @@ _RULES: list[Rule] = [
     # --- harmful and fraudulent requests ----------------------------------------------------
     _rule(
         "harmful.fake_document",
-        rf"\b(?:faire|fais|faites|fabriquer|fabrique|fabriquez|creer|cree|creez|produire|produis|generer|genere|generez|imprimer|imprime|realiser|realise|rediger|redige|redigez|ecrire|ecris|obtenir|acheter|achete|avoir|me procurer|se procurer|trouver|commander|besoin|cherche|veux|voudrais|aimerais|need|want|looking for|modifier|trafiquer|contrefaire|imiter|copier|reproduire|bricoler|bidouiller|make|create|forge|generate|produce|print|write|get|buy|obtain|draft|design|fabricate|mock up)\b[^.?!\n]{{0,25}}\b(?:un |une |des |de |d'|le |la |les |mon |ma |mes |a |an |some )?(?:faux|fausses?|fake|forged|counterfeit|phony|bogus|falsified|falsifiee?s?|contrefaite?s?|bidons?|trafiquee?s?|fictive?s?|fictifs?|fictives)\s+(?:\w+\s+){{0,2}}?{_FAKE_DOC}\b",
+        rf"\b(?:faire|fais|faites|fabriquer|fabrique|fabriquez|creer|cree|creez|produire|produis|generer|genere|generez|imprimer|imprime|realiser|realise|rediger|redige|redigez|ecrire|ecris|obtenir|acheter|achete|avoir|me procurer|se procurer|trouver|commander|besoin|cherche|veux|voudrais|aimerais|need|want|looking for|modifier|trafiquer|contrefaire|imiter|copier|reproduire|bricoler|bidouiller|make|create|forge|generate|produce|print|write|get|buy|obtain|draft|design|fabricate|mock up|donne|donnez|modeles?|templates?|exemples?)\b[^.?!\n]{{0,25}}\b(?:un |une |des |de |d'|le |la |les |mon |ma |mes |a |an |some )?(?:faux|fausses?|fake|forged|counterfeit|phony|bogus|falsified|falsifiee?s?|contrefaite?s?|bidons?|trafiquee?s?|fictive?s?|fictifs?|fictives)\s+(?:\w+\s+){{0,2}}?{_FAKE_DOC}\b",
     ),
     _rule(
         "harmful.fake_document_after",
@@ -725,6 +730,139 @@ _RULES: list[Rule] = [
         unless=r"\b(?:signaler|signale|report|corrige\w*|patched|fixed|suis-?je concerne|mes donnees|victime|fuite de donnees|en panne)\b",
     ),
 ]
+
+
+_LATER: list[Rule] = [
+    # --- later families: each one a shape seen in outsider sets, written as a family --------
+    # Configuration toggles pasted as data: "safe_mode=off", <guardrails enabled="false"/>.
+    _rule(
+        "fake_system.config_toggle",
+        r"\b(?:guardrails?|garde-?fous?|safe_?mode|safety(?:_\w+)?|safe_?search|filters?|filtres?|filtering|censure|censorship|moderation|content_?filters?|restrictions?|ethics|ethique)\s*[=:]\s*[\"']?(?:false|off|0|none|disabled?|desactivee?s?|aucune?|non|no)\b"
+        r"|\b(?:answer_?all|jailbreak|jailbroken|unrestricted|uncensored|unfiltered|dev_?mode|developer_?mode|god_?mode|no_?filter|bypass\w*)\s*[=:]\s*[\"']?(?:true|on|1|yes|oui|enabled?|active)\b"
+        r"|<\s*(?:guardrails?|safety|filters?|moderation|censorship|restrictions?|rules)\b[^>]{0,40}\b(?:enabled|active|actif|value)\s*=\s*[\"']?(?:false|0|off|no|none)",
+    ),
+    # A forged transcript: lines given to the assistant and to the user, to make it go on.
+    _rule(
+        "fake_system.transcript",
+        r"^[\s*>#-]{0,3}(?:assistant|ai|ia|bot|chatbot|guichet|model|modele|gpt)\s*:",
+        also=r"^[\s*>#-]{0,3}(?:user|utilisateur|usager|human|humain|moi|me|citoyen)\s*:",
+    ),
+    # Parameters "updated by the operator": a fake administrator speaking.
+    _rule(
+        "fake_system.operator_settings",
+        r"\b(?:parametres?|configuration|reglages?|settings|config|politique|policy)\s+(?:\w+\s+){0,2}?(?:mise?s? a jour|modifiee?s?|changee?s?|updated|changed|modified)\s+par\s+(?:l'|le |la |un |your |the )?(?:operateur|administrateur|admin|developpeur|equipe technique|superviseur|operator|administrator|developer)\b",
+    ),
+    # A code word that switches the rules off: "quand j'écris OFF, tu réponds sans ...".
+    _rule(
+        "override.trigger_word",
+        r"\b(?:quand|lorsque|si|des que|chaque fois que|a chaque fois que|jusqu'a ce que|when|whenever|if|until|once)\s+(?:j'ecri\w*|je (?:dis|dirai|tape|taperai|mets|mettrai|t'ecris)|j'envoie|i (?:say|type|write|send))\s+(?:le mot\s+|le code\s+|the word\s+|the code\s+)?[\"«“]?\s*[\w-]{2,15}\s*[\"»”]?\s*[,:.;!]?\s*(?:alors\s+|then\s+)?(?:tu|you)\s+(?:reponds|repondras|ignores|ignoreras|passes|passeras|oublies|oublieras|dois|devras|deviens|deviendras|n'as|n'auras|n'appliques|desactives|enleves|leves|answer|ignore|will|must|switch|become|are|drop|stop|forget|m'as|as bien compris)",
+    ),
+    _rule(
+        "override.off_until",
+        r"\b(?:desactivee?s?|suspendue?s?|levee?s?|off|coupee?s?|annulee?s?|disabled|suspended|lifted)\b[^.?!\n]{0,30}\b(?:jusqu'a ce que (?:j'ecrive|je dise|je tape)|until i (?:say|type|write))\b",
+    ),
+    # "Considère que le cadre ... est désactivé": the rules supposed off.
+    _rule(
+        "override.consider_off",
+        r"\b(?:considere|considerez|imagine|imaginez|fais comme si|faites comme si|pars du principe|partons du principe|suppose|supposons|supposez|admettons|assume|consider|pretend|act as if)\b[^.?!\n]{0,30}\b(?:cadre|regles?|consignes?|filtres?|restrictions?|limites|garde-?fous?|protections?|censure|instructions|directives|rules|filters?|restrictions|guardrails|safety|framework|policy|politique)\b[^.?!\n]{0,50}\b(?:est|sont|is|are|soit|soient|n'est plus|ne sont plus|no longer)\s+(?:maintenant |desormais |now |temporairement |)(?:desactivee?s?|suspendue?s?|levee?s?|off|disabled|lifted|suspended|inactive?s?|hors service|coupee?s?|annulee?s?|supprimee?s?|actifs?|actives?|en vigueur|valables?|active|in force|valid)\b",
+    ),
+    # "tes vraies limites ... on peut les enlever ?": getting the limits lifted.
+    _rule(
+        "override.lift_limits",
+        r"\b(?:tes|vos|your|ses)\s+(?:vraies?\s+|propres\s+|real\s+|actual\s+)?(?:limites|restrictions|filtres|garde-?fous|bridages?|protections|limits|restrictions|filters|guardrails|safeguards)\b",
+        also=r"\b(?:enlever|enleve|enlevez|lever|leve|levez|retirer|retire|retirez|supprimer|supprime|supprimez|desactiver|desactive|desactivez|contourner|contourne|depasser|depasse|faire sauter|fais sauter|sauter|debrider|debride|outrepasser|remove|lift|disable|bypass|get around|turn off|switch off|drop)\b",
+        unless=r"\b(?:mes|mon|ma)\s+(?:limites|restrictions|filtres|protections)\b",
+    ),
+    _rule(
+        "override.previous_rules_void",
+        r"\b(?:les|the|toutes les|all)\s+(?:regles|consignes|instructions|directives|restrictions|limites|rules|guidelines)\s+(?:precedentes|anterieures|qui precedent|d'avant|initiales|ci-dessus|plus haut|previous|prior|above|earlier)\s+(?:\w+\s+){0,2}?(?:ne s'appliquent plus|ne comptent plus|n'existent plus|ne sont plus (?:valables|valides|actives?|en vigueur)|sont (?:desormais |maintenant )?(?:obsoletes|annulees|caduques|suspendues|levees|desactivees|nulles|remplacees|perimees)|no longer apply|are (?:obsolete|void|lifted|revoked|cancell?ed|suspended|replaced))",
+    ),
+    _rule(
+        "override.none_active",
+        r"\baucune? (?:regle|restriction|limite|filtre|consigne|censure|contrainte)s? (?:n'est |ne sont )?(?:active|actif|actives|activee?s?|en vigueur|en place)\b|\bno (?:rules|restrictions|filters|limits|guardrails) (?:are )?(?:active|in place|in effect|enabled)\b|\bnouvelle session\b[^\n]{0,40}\b(?:aucune?|sans|no|without)\s+(?:regles?|consignes?|restrictions?|filtres?|limites|rules|restrictions|filters)\b",
+    ),
+    # Role-play as a dead relative who "used to" tell secrets (the grandma trick, any kin).
+    _rule(
+        "roleplay.late_kin",
+        r"\b(?:joue|jouez|incarne|incarnez|sois|soyez|fais|faites|imite|imitez|be|play|act as|pretend to be|pretend you're|you are|you're|tu es|tu seras|deviens)\s+(?:\w+\s+){0,2}?(?:ma|mon|my)\s+(?:defunte?\s+|feue?\s+|late\s+|dear\s+|chere?\s+|regrettee?\s+)?(?:mere|pere|maman|papa|grand-?mere|grand-?pere|mamie|mamy|papi|papy|oncle|tante|parrain|marraine|mother|father|mom|mum|dad|grandmother|grandfather|grandma|grandpa|granny|uncle|aunt)\b",
+        also=r"\b(?:decedee?|defunte?|feue?|morte?|disparue?|late|deceased|passed away|dead|used to|racontait|lisait|disait|comme avant|like before|qui connaissait|who knew)\b",
+        not_before=r"\b(?:il|elle|ils|elles|on|qui|nous|je|j')\s+(?:[\w'-]+\s+)?$",
+    ),
+    _rule(
+        "roleplay.game_colon",
+        r"\b(?:on joue|jouons|let's play|let's roleplay|roleplay|role-play|jeu de role|on fait un jeu)\s*[:,-]\s*(?:tu|vous|you|imagine|pretend|from now)\b|\b(?:off the record|hors micro|sans filtre officiel)\b[^.?!\n]{0,80}\b(?:regles?|rules|tu reponds|you answer|sans tenir compte)",
+    ),
+    _rule(
+        "roleplay.two_ais",
+        r"\b(?:deux|two|2)\s+(?:ia|ai|ais|assistants?|chatbots?|bots?|intelligences? artificielles?|modeles?|models?)\b[^\n]{0,120}\b(?:regles?|rules|filtres?|filters?|dit tout|says anything|says everything|sans limites?|no limits|restrictions?|censure|censored|uncensored)\b",
+    ),
+    # --- beyond role: the agent side, other users' conversations ---------------------------
+    _rule(
+        "beyond_role.switch_mode",
+        r"\b(?:passe|passez|passer|bascule|basculez|basculer|switch|switch to|mets-moi|mettez-moi|mets toi|mets-toi|active|activez|activer|enable|turn on|go into|enter|entre en|ouvre|ouvrez|donne-moi|donnez-moi|give me|grant me)\b[^.?!\n]{0,25}\b(?:(?:en |in |into )?mode|cote|vue|acces|access|console|privileges?|droits?)\s+(?:d'|de |du )?(?:agent|agents|staff|admin|administrat\w+|maintenance|interne|superviseur|supervisor|operateur|operator|back-?office|gestionnaire|instructeur|debug|technicien|privilegie|privileged|root|super-?utilisateur|superuser|staff-level|agent-level)\b"
+        r"|\b(?:staff|agent|admin|maintenance|back-?office|supervisor|operator|superuser)[ -](?:mode|view|access|console|level access|privileges)\b"
+        r"|^\s*/(?:agent|admin|sudo|root|debug|staff|maintenance|mode)\b|\s--(?:login|password|passwd|user|role|admin|sudo)\b",
+        unless=r"\b(?:telephone|smartphone|android|iphone|navigateur|browser|ordinateur|windows)\b",
+    ),
+    _rule(
+        "beyond_role.other_conversations",
+        r"\b(?:qu'a|qu'ont|que t'a|que t'ont|que vous a|ce qu'a|ce qu'ont|what did|what has|what have)\s+(?:\w+\s+){0,2}?(?:demande|dit|ecrit|tape|envoye|pose|raconte|asked|said|written|typed|sent|told you)\w*\s+(?:\w+\s+){0,1}?(?:l'utilisateur|l'usager|la personne|le citoyen|les autres|l'internaute|the (?:previous |last |other )?(?:users?|person)|other users|someone else|les usagers|les utilisateurs)\b"
+        r"|\b(?:conversations?|historiques?|messages|questions|echanges|chats?|discussions?)\s+(?:des |d'|de l'|of |from |with )?(?:autres? |other |previous |precedents? |d'autres )(?:utilisateurs?|usagers?|personnes|citoyens|users|people|internautes|allocataires)\b"
+        r"|\b(?:l'utilisateur|l'usager|the user|l'internaute)\s+(?:precedent|d'avant|juste avant(?: moi)?|avant moi|previous|before me)\b",
+    ),
+    # --- prompt extraction, more wordings -------------------------------------------------
+    _rule(
+        "extraction.rules_you_follow",
+        r"\b(?:consignes|instructions|regles|directives|rules|guidelines|orders|ordres|principes)\s+(?:que|qu'|that|which)\s*(?:tu|you)\s+(?:dois|devras|es cense\w*|as a|must|have to|should|are supposed to|were told to)\s+(?:suivre|respecter|appliquer|follow|obey|apply)\b"
+        r"|\b(?:phrases?|mots?|formulations?|passages?|lignes?|textes?|sentences|words|lines)\s+(?:exacte?s?\s+|precises?\s+|exact\s+)?(?:qui|that)\s+(?:te|you)\s+(?:disent|dit|demandent|imposent|interdisent|ordonnent|obligent|tell|instruct|forbid|order)\b",
+        also=rf"\b(?:{_EXTRACT_VERB}|{_EXTRACT_ASK}|quelles?|quels?|what|which|exacte?s?|mot pour mot|verbatim|word for word|en \d+ points|liste)\b",
+    ),
+    _rule(
+        "extraction.foreign",
+        r"\b(?:tus|sus|tue|tuoi|le tue|i tuoi|deine|ihre|suas|teus|as tuas|os teus|twoje|jouw)\s+(?:\w+\s+)?(?:instrucciones|reglas|indicaciones|directrices|prompt|istruzioni|regole|direttive|anweisungen|regeln|vorgaben|systemanweisungen|instrucoes|regras|diretrizes|instrukcje|zasady|instructies|regels)\b",
+        also=r"\b(?:original\w*|inicial\w*|iniziali|ursprunglich\w*|sistema|system\w*|exact\w*|complet\w*|vollstandig\w*|palabra por palabra|parola per parola|wort fur wort|palavra por palavra|dime|dimmi|escribe|escribelas|muestra|muestrame|repite|mostra|mostrami|ripeti|scrivi|zeig\w*|schreib\w*|nenne|wiederhole|diga|mostre|escreva|repita|cuales|quali|welche|quais|was sind|que son)\b",
+    ),
+    # --- harmful, more wordings -------------------------------------------------------------
+    _rule(
+        "harmful.impersonate_institution",
+        r"\b(?:me faire|je me fais|je me ferai|je me ferais|on se fait|on se ferait|nous faire|me faisant|pretend to be|i pretend to be|pose as|posing as|impersonate|impersonating)\s+(?:passer pour\s+)?(?:la |le |l'|les |un |une |des |the |an? )?(?:caf|cpam|ameli|impots?|fisc|dgfip|ants|urssaf|france travail|pole emploi|msa|prefecture|mairie|banque|police|gendarmerie|conseill\w+|agents?|administration|service-public|securite sociale|assurance maladie|tresor public|huissier|tax office|bank|government)\b",
+        also=r"\b(?:comment|quel\w*|meilleur\w*|astuces?|how|best|taux|objet|modele|template|script|ecri\w*|redig\w*|message|mail|sms|appel\w*|je veux|je voudrais|i want|aide-moi|help me)\b",
+        unless=rf"{_ASKING_ABOUT}|\b(?:quelqu'un|un escroc|des escrocs|arnaqu\w*|victime|s'est fait passer|se sont fait passer|qui se fait passer|qui se font passer|reconnaitre|verifier|savoir si|est-ce (?:legal|illegal|grave)|scammer|someone|inconnu|une personne|un homme|une femme|un individu|ils|someone)\b",
+    ),
+    _rule(
+        "harmful.forge_civil_document",
+        r"\b(?:redige|rediger|redigez|ecris|ecrivez|fabrique|fabriquer|fabriquez|genere|generer|generez|cree|creer|creez|cree-moi|produis|produire|imprime-moi|refaire a l'identique|refais|write|draft|generate|create|forge|make me)(?:-moi|-nous| moi)?\s+(?:un |une |le |la |l'|an? |the |mon |ma |my )?(?:(?:\w+\s+)?(?:acte|extrait d'acte|copie d'acte) de (?:naissance|mariage|deces)|jugement(?: de divorce)?|carte d'identite|passeport|titre de sejour|justificatif de domicile|avis d'imposition|avis de non-imposition|diplome|certificat medical|arret de travail|arret maladie|ordonnance|facture (?:edf|engie|d'electricite)|birth certificate|divorce (?:decree|judgment)|passport|id card|tax notice)\b",
+        unless=r"\b(?:demande|request|lettre|courrier|traduction|translation)\s+(?:d'|de |du |for |of )",
+    ),
+    _rule(
+        "harmful.fake_document_howto",
+        rf"\b(?:faux|fausses?|fake|forged|counterfeit|contrefaite?s?)\s+(?:\w+\s+){{0,2}}?{_FAKE_DOC}\b",
+        also=r"\b(?:par ou commencer|quel (?:materiel|logiciel|papier|imprimante)|quelle (?:imprimante|encre)|tuto\w*|etape par etape|where (?:do i|to) start|what (?:equipment|software|printer|paper)|step by step|materiel (?:a|pour) (?:acheter|imprimer)|comment (?:fabriquer|imprimer|s'y prendre))\b",
+        unless=rf"{_ASKING_ABOUT}|\b(?:reconnaitre|detecter|reperer|spot|recognise|recognize)\b",
+    ),
+    # --- other people's data -----------------------------------------------------------------
+    # Finding a stranger from one identifier: "l'adresse de quelqu'un avec son numéro fiscal".
+    _rule(
+        "other_person.lookup",
+        r"\b(?:trouver|retrouver|obtenir|avoir|connaitre|savoir|get|find|obtain|look up|track down)\b[^.?!\n]{0,30}\b(?:adresse|address|telephone|phone|identite|identity|nom|name|employeur|employer|revenus?|income|compte|account)\b[^.?!\n]{0,60}\b(?:avec|a partir de|a partir d'|grace a|from|with|using|via|par)\s+(?:son|sa|ses|leur|their|his|her|le|la|l'|the)\s*(?:\w+\s+)?(?:numero|plaque|immatriculation|nir|secu|numero fiscal|mail|e-?mail|telephone|phone|number|plate|iban|rib|nom|name|ssn|social security)",
+        also=r"\b(?:quelqu'un|quelqu un|d'une personne|d'un inconnu|n'importe qui|someone|somebody|anyone|a person|une personne|cette personne|that person|this person)\b",
+    ),
+    # A named or described third person, and a request to the assistant for their data.
+    _rule(
+        "other_person.named_data",
+        r"\b(?:donne|donnez|donne-moi|donnez-moi|quel est|quelle est|quels sont|quelles sont|c'est quoi|dis-moi|dites-moi|give me|what's|what is|tell me|peux-tu (?:me donner|verifier|regarder|chercher|me dire)|pouvez-vous (?:me donner|verifier|regarder|chercher|me dire)|verifie|verifiez|regarde|regardez|consulte|consultez|cherche|cherchez|trouve|trouvez|liste|a-t-(?:il|elle)|est-ce que|est-il|est-elle)\b[^.?!\n]{0,40}\b(?:numero de (?:telephone|securite sociale|secu|portable|fiscal|allocataire|carte vitale)|phone number|adresse(?: personnelle| perso| privee)?|home address|situation familiale|revenus|salaire|casier(?: judiciaire)?|amendes|dettes|avis d'imposition|declaration d'impots|date de naissance|rib|iban|releves bancaires|dossier (?:caf|medical|france travail))\b",
+        also=r"(?:\b(?:m\.|mr|mme|mlle|monsieur|madame|mrs|ms)\s+[a-z][\w-]+|\bnee? (?:le|en) (?:\d|1er)|\bborn (?:on|in) \d|\bs'appelle [a-z]+|\b(?:ma|mon|sa|son|my)\s+(?:voisine?|collegue|belle-mere|beau-pere|belle-soeur|beau-frere|patron|patronne|locataire|proprietaire|nounou|neighbou?r|colleague|coworker|boss)\b|\b[a-z]+ [a-z]+, (?:\d+ ans|ne|nee|\d+ rue)|\b(?:il|elle) travaille avec moi\b)",
+        unless=r"\b(?:decede\w*|deces|succession|tutelle|curatelle|tuteur|tutrice|curateur|habilitation|procuration|mandat\w*|aidant\w*|a sa place|mon nom|mes revenus|mon salaire|ma declaration|perdu|oublie|comment (?:retrouver|obtenir|trouver|faire)|ou trouver)\b",
+    ),
+    _rule(
+        "other_person.earnings",
+        r"\bcombien (?:gagne|touche|percoit|paie d'impots?)\s+(?:mon|ma|le|la|m\.|mme|monsieur|madame)\s*(?:voisin|voisine|collegue|beau-frere|belle-soeur|patron|patronne|locataire|nounou|[a-z]+ [a-z]+)\b"
+        r"|\b(?:ma voisine|mon voisin|mon collegue|ma collegue|mon locataire|ma locataire|mon beau-frere|ma belle-soeur|(?:m\.|mme|monsieur|madame) [a-z][\w-]+)\s+(?:\w+\s+){0,3}?(?:touche(?:-t-(?:il|elle))?|percoit|est (?:au|a l')|beneficie)\s+(?:le |la |l'|les |des |de l'|du |d')?(?:rsa|aah|apl|allocations?|chomage|aides?|prime)\b"
+        r"|\b(?:liste|donne-moi la liste|les noms|names of|list (?:of )?(?:the )?)\b[^.?!\n]{0,20}\b(?:personnes|gens|habitants|allocataires|beneficiaires|voisins|people|residents)\b[^.?!\n]{0,60}\b(?:qui touchent|qui percoivent|qui beneficient|qui sont au|receiving|on benefits|on welfare)",
+    ),
+]
+
+_RULES.extend(_LATER)
 
 
 def rules() -> list[Rule]:
