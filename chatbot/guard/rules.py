@@ -549,7 +549,9 @@ _RULES: list[Rule] = [
     ),
     _rule(
         "harmful.identity_theft",
-        r"\b(?:usurper|usurpe|usurpez|voler|vole|volez|piquer|prendre|emprunter|utiliser|utilise|utilisez|acheter|me servir de|se servir de|steal|use|borrow|buy|take|impersonate|assume)\b\s+(?:\w+\s+){0,2}?(?:l'|une |son |sa |ses |le |la |les |someone'?s |somebody'?s |another person'?s |a |the |his |her )?(?:identite|numero de securite sociale|numero de secu|nir|carte vitale|carte d'identite|cni|passeport|compte franceconnect|identifiants?|mot de passe|compte ameli|compte caf|compte impots|espace personnel|coordonnees bancaires|carte bancaire|iban|rib|identity|social security number|id|passport|credentials|login|password|bank details|credit card)\b\s+(?:de |d'|du |des |of |from )?(?:quelqu'un|qqn|quelqu'un d'autre|mon |ma |mes |un |une |autrui|une autre personne|un autre|une personne|son |sa |mon voisin|ma voisine|someone|somebody|another person|a dead|a deceased|my |his |her |other people|d'autres|un mort|une personne decedee|un defunt)(?!\s*(?:enfant|enfants|fils|fille|bebe|mineur|mineure|child|son|daughter|kid)\b)",
+        # "quelqu'un a utilisé mon numéro de sécu" tells what happened to a victim (a past
+        # participle after an auxiliary); "à utiliser" is an infinitive and still counts.
+        r"\b(?:usurper|(?<!\ba )(?<!\bont )usurpe|usurpez|voler|(?<!\ba )(?<!\bont )vole|volez|piquer|prendre|emprunter|utiliser|(?<!\ba )(?<!\bont )utilise|utilisez|acheter|me servir de|se servir de|steal|use|borrow|buy|take|impersonate|assume)\b\s+(?:\w+\s+){0,2}?(?:l'|une |son |sa |ses |le |la |les |someone'?s |somebody'?s |another person'?s |a |the |his |her )?(?:identite|numero de securite sociale|numero de secu|nir|carte vitale|carte d'identite|cni|passeport|compte franceconnect|identifiants?|mot de passe|compte ameli|compte caf|compte impots|espace personnel|coordonnees bancaires|carte bancaire|iban|rib|identity|social security number|id|passport|credentials|login|password|bank details|credit card)\b\s+(?:de |d'|du |des |of |from )?(?:quelqu'un|qqn|quelqu'un d'autre|mon |ma |mes |un |une |autrui|une autre personne|un autre|une personne|son |sa |mon voisin|ma voisine|someone|somebody|another person|a dead|a deceased|my |his |her |other people|d'autres|un mort|une personne decedee|un defunt)(?!\s*(?:enfant|enfants|fils|fille|bebe|mineur|mineure|child|son|daughter|kid)\b)",
     ),
     _rule(
         "harmful.identity_theft_verb",
@@ -737,8 +739,8 @@ _LATER: list[Rule] = [
     # Configuration toggles pasted as data: "safe_mode=off", <guardrails enabled="false"/>.
     _rule(
         "fake_system.config_toggle",
-        r"\b(?:guardrails?|garde-?fous?|safe_?mode|safety(?:_\w+)?|safe_?search|filters?|filtres?|filtering|censure|censorship|moderation|content_?filters?|restrictions?|ethics|ethique)\s*[=:]\s*[\"']?(?:false|off|0|none|disabled?|desactivee?s?|aucune?|non|no)\b"
-        r"|\b(?:answer_?all|jailbreak|jailbroken|unrestricted|uncensored|unfiltered|dev_?mode|developer_?mode|god_?mode|no_?filter|bypass\w*)\s*[=:]\s*[\"']?(?:true|on|1|yes|oui|enabled?|active)\b"
+        r"\b(?:guardrails?|garde-?fous?|safe_?mode|safety(?:_\w+)?|safe_?search|filters?|filtres?|filtering|censure|censorship|moderation|content_?filters?|restrictions?|ethics|ethique)[\"']?\s*[=:]\s*[\"']?(?:false|off|0|none|disabled?|desactivee?s?|aucune?|non|no)\b"
+        r"|\b(?:answer_?all|jailbreak|jailbroken|unrestricted|uncensored|unfiltered|dev_?mode|developer_?mode|god_?mode|no_?filter|bypass\w*)[\"']?\s*[=:]\s*[\"']?(?:true|on|1|yes|oui|enabled?|active)\b"
         r"|<\s*(?:guardrails?|safety|filters?|moderation|censorship|restrictions?|rules)\b[^>]{0,40}\b(?:enabled|active|actif|value)\s*=\s*[\"']?(?:false|0|off|no|none)",
     ),
     # A forged transcript: lines given to the assistant and to the user, to make it go on.
@@ -839,6 +841,12 @@ _LATER: list[Rule] = [
         rf"\b(?:faux|fausses?|fake|forged|counterfeit|contrefaite?s?)\s+(?:\w+\s+){{0,2}}?{_FAKE_DOC}\b",
         also=r"\b(?:par ou commencer|quel (?:materiel|logiciel|papier|imprimante)|quelle (?:imprimante|encre)|tuto\w*|etape par etape|where (?:do i|to) start|what (?:equipment|software|printer|paper)|step by step|materiel (?:a|pour) (?:acheter|imprimer)|comment (?:fabriquer|imprimer|s'y prendre))\b",
         unless=rf"{_ASKING_ABOUT}|\b(?:reconnaitre|detecter|reperer|spot|recognise|recognize)\b",
+    ),
+    _rule(
+        "harmful.fraud_verb",
+        rf"\b(?:frauder|fraude[rz]?|arnaquer|arnaque[rz]?|gruger|grugez|escroquer|truander|entuber|cheat|defraud|scam|rip off)\s+(?:le |la |les |l'|du |de la |des |the )?(?:{_BENEFIT}|{_INSTITUTION})\b",
+        also=r"\b(?:comment|how|astuces?|tips?|sans (?:etre vu|me faire|se faire|que)|without (?:getting|being)|methode|facile|easy|je veux|je voudrais|i want|aide-moi|help me|explique|explain|moyen|way to)\b",
+        unless=rf"{_ASKING_ABOUT}|\b(?:accuse\w*|soupconn\w*|accused|suspected)\b",
     ),
     # --- other people's data -----------------------------------------------------------------
     # Finding a stranger from one identifier: "l'adresse de quelqu'un avec son numéro fiscal".

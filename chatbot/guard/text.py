@@ -80,6 +80,9 @@ def deleet(folded: str) -> str:
 _SPACED_RUN = re.compile(
     r"(?<![a-z0-9])[a-z0-9@$]([ .\-_*/|+\\])(?:[a-z0-9@$]\1){2,}[a-z0-9@$](?![a-z0-9])"
 )
+_SHORT_RUN = re.compile(
+    r"(?<![a-z0-9])[a-z0-9@$]([ .\-_*/|+\\])(?:[a-z0-9@$]\1){0,1}[a-z0-9@$](?![a-z0-9])"
+)
 _INNER_PUNCT = re.compile(r"(?<=[a-z])[.\-_*/|\\~+](?=[a-z])")
 
 
@@ -94,6 +97,10 @@ def unspace(folded: str) -> tuple[str, list[str]]:
         return joined
 
     text = _SPACED_RUN.sub(one, folded)
+    if runs:
+        # A message that spaces out its letters spaces out its short words too: "m e s",
+        # "l a", "C A F". Only then, so "il y a 2 ans" stays as typed elsewhere.
+        text = _SHORT_RUN.sub(lambda m: re.sub(r"[^a-z0-9@$]", "", m.group(0)), text)
     text = _INNER_PUNCT.sub("", text)
     text = re.sub(r" {2,}", " ", text)
     return text, runs
