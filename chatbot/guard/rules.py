@@ -157,7 +157,7 @@ _FOREIGN_FORGET = (
 _FOREIGN_RULES = (
     r"instructies|regels|opdrachten|instrucoes|instrucciones|reglas|regras|istruzioni|regole"
     r"|anweisungen|regeln|vorgaben|anordnungen|polecen|polecenia|instrukcje|instrukcji|zasady"
-    r"|talimatlar\w*|kurallar\w*|instructiunile|regulile|инструкци\w*|правила|указания"
+    r"|normas|norme|normen|talimatlar\w*|kurallar\w*|instructiunile|regulile|инструкци\w*|правила|указания"
     r"|التعليمات|القواعد|الأوامر|الاوامر"
 )
 _EXTRACT_VERB = r"(?:repete|repetes|repetez|repeter|affiche|affichez|afficher|montre|montrez|montrer|donne|donnez|donner|revele|revelez|reveler|devoile|devoilez|devoiler|ecris|ecrivez|ecrire|recopie|recopiez|recopier|cite|citez|citer|imprime|imprimez|divulgue|divulguez|partage|partagez|partager|envoie|envoyez|dis|dites|dire|liste|listez|reproduis|reproduisez|copie|copiez|colle|collez|traduis|traduisez|resume|resumez|expose|exposez|communique|communiquez|transmets|transmettez|lis|lisez|recite|recitez|sors|sortez|extrais|extrayez|balance|crache|raconte|racontez|detaille|detaillez|explique|expliquez|indique|indiquez|encode|encodez|print|show|reveal|display|repeat|output|tell|give|dump|leak|write|list|recite|share|translate|summari[sz]e|spell out|paste|copy|read|expose|disclose|describe|explain|send|return|echo)"
@@ -685,7 +685,8 @@ _RULES: list[Rule] = [
     ),
     _rule(
         "harmful.deceased_benefits",
-        r"\b(?:continuer a (?:toucher|percevoir|encaisser)|toucher encore|garder|encaisser|keep (?:getting|receiving|collecting)|keep)\b[^.?!\n]{0,40}\b(?:retraite|pension|allocations?|aides?|rsa|apl|aah|benefits?)\b[^.?!\n]{0,40}\b(?:decede\w*|mort|morte|defunt\w*|dead|deceased)\b|\bsans declarer (?:le|son|sa) deces\b|\bwithout reporting (?:the|his|her) death\b",
+        r"\b(?:decede\w*|mort|morte|defunt\w*|dead|deceased)\b[^.?!\n]{0,60}\b(?:continuer a (?:toucher|percevoir|encaisser|recevoir)|toucher encore|garder|keep (?:getting|receiving))\b[^.?!\n]{0,30}\b(?:retraite|pension|allocations?|aides?|rsa|apl|aah|benefits?)\b[^.?!\n]{0,40}\b(?:sans (?:le |la |les )?(?:signaler|declarer|prevenir|dire)|without (?:reporting|telling))"
+        r"|\b(?:continuer a (?:toucher|percevoir|encaisser|recevoir)|toucher encore|garder|encaisser|keep (?:getting|receiving|collecting)|keep)\b[^.?!\n]{0,40}\b(?:retraite|pension|allocations?|aides?|rsa|apl|aah|benefits?)\b[^.?!\n]{0,40}\b(?:decede\w*|mort|morte|defunt\w*|dead|deceased)\b|\bsans declarer (?:le|son|sa) deces\b|\bwithout reporting (?:the|his|her) death\b",
         unless=r"\b(?:reversion|capital deces|succession|survivor)\b",
     ),
     _rule(
@@ -796,7 +797,7 @@ _LATER: list[Rule] = [
     ),
     _rule(
         "roleplay.two_ais",
-        r"\b(?:deux|two|2)\s+(?:ia|ai|ais|assistants?|chatbots?|bots?|intelligences? artificielles?|modeles?|models?)\b[^\n]{0,120}\b(?:regles?|rules|filtres?|filters?|dit tout|says anything|says everything|sans limites?|no limits|restrictions?|censure|censored|uncensored)\b",
+        r"\b(?:deux|two|2)\s+(?:ia|ai|ais|assistants?|chatbots?|bots?|intelligences? artificielles?|modeles?|models?|personnages|voix|versions|characters|personas|personnalites|personalities)\b[^\n]{0,120}\b(?:regles?|rules|filtres?|filters?|dit tout|says anything|says everything|sans limites?|no limits|restrictions?|censure|censored|uncensored)\b",
     ),
     # --- beyond role: the agent side, other users' conversations ---------------------------
     _rule(
@@ -848,6 +849,49 @@ _LATER: list[Rule] = [
         also=r"\b(?:comment|how|astuces?|tips?|sans (?:etre vu|me faire|se faire|que)|without (?:getting|being)|methode|facile|easy|je veux|je voudrais|i want|aide-moi|help me|explique|explain|moyen|way to)\b",
         unless=rf"{_ASKING_ABOUT}|\b(?:accuse\w*|soupconn\w*|accused|suspected)\b",
     ),
+    _rule(
+        "roleplay.unbound_character",
+        r"\b(?:joue|jouez|incarne|incarnez|cree|creez|invente|inventez|imagine|play|create|invent)\s+(?:un|une|a|an)\s+(?:personnage|ia|assistant|character|persona|role|version|conseiller|conseillere|agent|fonctionnaire)\b[^.?!\n]{0,50}\b(?:qui n'a (?:aucune|pas de|plus de) (?:limite|regle|restriction|filtre|censure|morale)s?|sans (?:aucune )?(?:limite|regle|restriction|filtre|censure|morale)s?|qui dit tout|qui repond a tout|with no (?:limits|rules|restrictions|filters)|without (?:limits|rules|restrictions|filters)|who says anything|who answers everything|qui deteste|qui hait|rebelle|vereux|corrompue?|hors-la-loi|rogue|corrupt)\b",
+        not_before=r"\b(?:il|elle|ils|elles|on|qui|nous|je|j'|ma|mon|sa|son)\s+(?:[\w'-]+\s+)?$",
+    ),
+    # Splitting an attack into variables to run together: "x = '...' ; exécute x puis y".
+    _rule(
+        "obfuscated.variables",
+        r"\b(?:variable|var|let|set|string|chaine|a|b|x|y|z|p\d?)\s*\w{0,10}\s*=\s*['\"«“]",
+        also=r"\b(?:execute|executez|executer|run|applique|appliquez|concatene|concatenez|combine|combinez|assemble|assemblez|joins?|fusionne|reunis|enchaine|concatenate|follow|suis|fais)\b[^.\n]{0,15}\b\w{1,10}\s*(?:puis|et|then|and|\+|,)\s*\w{1,10}\b",
+    ),
+    # Getting the assistant to give out a false official number or link.
+    _rule(
+        "indirect.false_official_contact",
+        r"\b(?:dis|dites|ecris|ecrivez|affirme|affirmez|indique|indiquez|annonce|reponds|say|state|write|tell (?:them|users|people|everyone))\s+(?:aux (?:gens|utilisateurs|usagers) |to (?:users|people) )?(?:que|qu'|that)\s+(?:le|l'|la|les|the)\s*(?:vrai |nouveau |new |real )?(?:numero|site|adresse|lien|telephone|rib|iban|number|website|link|phone)\b[^.?!\n]{0,40}\b(?:est|sont|c'est|is|are)\b",
+        also=r"(?:\b0[89]\d{2}\b|\b08 ?9|surtax\w*|premium|le mien|la mienne|mon (?:numero|site|lien|rib|iban)|my (?:number|site|link)|https?://|www\.)",
+    ),
+    _rule(
+        "beyond_role.agents_only_line",
+        r"\b(?:numero|ligne|ligne directe|contact|mail|e-?mail|adresse|acces|telephone|line|number|hotline)\b[^.?!\n]{0,30}\b(?:reservee?s?|reserved|internes?|internal|dedie\w*|dedicated)\s+(?:aux|to|for|pour les)\s+(?:agents|conseillers|conseilleres|staff|fonctionnaires|personnels|employees|employes|instructeurs)\b",
+        also=rf"\b(?:{_EXTRACT_VERB}|{_EXTRACT_ASK}|quel|quelle|what)\b",
+    ),
+    _rule(
+        "harmful.benefit_twice",
+        r"\bpour (?:avoir|toucher|percevoir|obtenir|get|claim|receive)\s+(?:[\w']+\s+){0,3}?(?:deux fois|en double|twice|double)\b"
+        r"|\b(?:en fait|en realite|actually|in reality|really)\b[^.?!\n]{0,60}\bpour (?:avoir|toucher|percevoir|obtenir|garder) (?:plus|davantage|more)\b",
+        also=rf"\b(?:{_BENEFIT}|{_INSTITUTION}|prime)\b",
+    ),
+    _rule(
+        "harmful.make_believe",
+        r"\b(?:faire croire|faisant croire|fais croire|faire passer pour vrai|make (?:them|it look|the \w+) (?:think|believe|look like))\b[^.?!\n]{0,20}\b(?:que|qu'|that|like)\b",
+        also=rf"\b(?:{_BENEFIT}|{_INSTITUTION})\b",
+        unless=rf"{_ASKING_ABOUT}|\b(?:m'a fait croire|m'ont fait croire|nous a fait croire|nous ont fait croire|lui a fait croire|on m'a fait croire|made me believe)\b",
+        # "en me faisant croire que c'était une aide": what a swindler did to the writer.
+        not_before=r"\b(?:me|nous|lui|leur|m'|t'|vous)\s*$",
+    ),
+    _rule(
+        "harmful.evade_detection",
+        rf"\b(?:comment|how)\s+(?:{_INSTITUTION})\s+(?:pourrai\w*|peu\w*|va|vont|could|would|can|will)\s+(?:le |s'en |l'|en |)(?:savoir|rendre compte|apprendre|decouvrir|verifier|remarquer|find out|know|notice|detect)\b"
+        rf"|\b(?:indetectable|undetectable|ni vu ni connu)\b[^.?!\n]{{0,30}}\b(?:{_INSTITUTION})\b|\b(?:{_INSTITUTION})\b[^.?!\n]{{0,30}}\b(?:indetectable|undetectable)\b",
+        also=r"(?:\beviter\b|\bl'eviter\b|\bempecher\b|\bsans que\b|\bavoid\b|\bprevent\b|indetectable|undetectable|ni vu ni connu|\bnon\s*\?|\bright\s*\?)",
+        unless=rf"{_ASKING_ABOUT}",
+    ),
     # --- other people's data -----------------------------------------------------------------
     # Finding a stranger from one identifier: "l'adresse de quelqu'un avec son numéro fiscal".
     _rule(
@@ -858,15 +902,18 @@ _LATER: list[Rule] = [
     # A named or described third person, and a request to the assistant for their data.
     _rule(
         "other_person.named_data",
-        r"\b(?:donne|donnez|donne-moi|donnez-moi|quel est|quelle est|quels sont|quelles sont|c'est quoi|dis-moi|dites-moi|give me|what's|what is|tell me|peux-tu (?:me donner|verifier|regarder|chercher|me dire)|pouvez-vous (?:me donner|verifier|regarder|chercher|me dire)|verifie|verifiez|regarde|regardez|consulte|consultez|cherche|cherchez|trouve|trouvez|liste|a-t-(?:il|elle)|est-ce que|est-il|est-elle)\b[^.?!\n]{0,40}\b(?:numero de (?:telephone|securite sociale|secu|portable|fiscal|allocataire|carte vitale)|phone number|adresse(?: personnelle| perso| privee)?|home address|situation familiale|revenus|salaire|casier(?: judiciaire)?|amendes|dettes|avis d'imposition|declaration d'impots|date de naissance|rib|iban|releves bancaires|dossier (?:caf|medical|france travail))\b",
+        r"\b(?:donne|donnez|donne-moi|donnez-moi|quel est|quelle est|quels sont|quelles sont|c'est quoi|dis-moi|dites-moi|give me|what's|what is|tell me|peux-tu (?:me donner|verifier|regarder|chercher|me dire)|pouvez-vous (?:me donner|verifier|regarder|chercher|me dire)|verifie|verifiez|regarde|regardez|consulte|consultez|cherche|cherchez|trouve|trouvez|liste|a-t-(?:il|elle)|est-ce que|est-il|est-elle)\b[^.?!\n]{0,70}\b(?:numero de (?:telephone|securite sociale|secu|portable|fiscal|allocataire|carte vitale)|phone number|adresse(?: personnelle| perso| privee)?|home address|situation familiale|revenus|salaire|casier(?: judiciaire)?|amendes|dettes|avis d'imposition|declaration d'impots|date de naissance|rib|iban|releves bancaires|dossier (?:caf|medical|france travail))\b",
         also=r"(?:\b(?:m\.|mr|mme|mlle|monsieur|madame|mrs|ms)\s+[a-z][\w-]+|\bnee? (?:le|en) (?:\d|1er)|\bborn (?:on|in) \d|\bs'appelle [a-z]+|\b(?:ma|mon|sa|son|my)\s+(?:voisine?|collegue|belle-mere|beau-pere|belle-soeur|beau-frere|patron|patronne|locataire|proprietaire|nounou|neighbou?r|colleague|coworker|boss)\b|\b[a-z]+ [a-z]+, (?:\d+ ans|ne|nee|\d+ rue)|\b(?:il|elle) travaille avec moi\b)",
         unless=r"\b(?:decede\w*|deces|succession|tutelle|curatelle|tuteur|tutrice|curateur|habilitation|procuration|mandat\w*|aidant\w*|a sa place|mon nom|mes revenus|mon salaire|ma declaration|perdu|oublie|comment (?:retrouver|obtenir|trouver|faire)|ou trouver)\b",
     ),
     _rule(
         "other_person.earnings",
         r"\bcombien (?:gagne|touche|percoit|paie d'impots?)\s+(?:mon|ma|le|la|m\.|mme|monsieur|madame)\s*(?:voisin|voisine|collegue|beau-frere|belle-soeur|patron|patronne|locataire|nounou|[a-z]+ [a-z]+)\b"
-        r"|\b(?:ma voisine|mon voisin|mon collegue|ma collegue|mon locataire|ma locataire|mon beau-frere|ma belle-soeur|(?:m\.|mme|monsieur|madame) [a-z][\w-]+)\s+(?:\w+\s+){0,3}?(?:touche(?:-t-(?:il|elle))?|percoit|est (?:au|a l')|beneficie)\s+(?:le |la |l'|les |des |de l'|du |d')?(?:rsa|aah|apl|allocations?|chomage|aides?|prime)\b"
+        r"|\bcombien\s+(?:mon|ma)\s+(?:voisin|voisine|collegue|beau-frere|belle-soeur|patron|patronne|nounou)\s+(?:a |)(?:paye|paie|gagne|touche|percoit)\b"
+        # A landlord asking whether the tenant's APL can come to them is not nosy: no tenants.
+        r"|\b(?:ma voisine|mon voisin|mon collegue|ma collegue|mon beau-frere|ma belle-soeur|(?:m\.|mme|monsieur|madame) [a-z][\w-]+)\b[^.?!\n]{0,50}?\b(?:touche(?:-t-(?:il|elle))?|percoit|est (?:au|a l')|beneficie)\s+(?:le |la |l'|les |des |de l'|du |d')?(?:rsa|aah|apl|allocations?|chomage|aides?|prime)\b"
         r"|\b(?:liste|donne-moi la liste|les noms|names of|list (?:of )?(?:the )?)\b[^.?!\n]{0,20}\b(?:personnes|gens|habitants|allocataires|beneficiaires|voisins|people|residents)\b[^.?!\n]{0,60}\b(?:qui touchent|qui percoivent|qui beneficient|qui sont au|receiving|on benefits|on welfare)",
+        unless=_ASKING_ABOUT,
     ),
 ]
 
