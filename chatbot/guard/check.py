@@ -8,10 +8,14 @@ send nothing anywhere. The optional model classifier of the flow comes after, on
 
 from __future__ import annotations
 
+import re
+
 from chatbot.guard.local import load_model
 from chatbot.guard.normalise import normalise
 from chatbot.guard.rules import Verdict, check_rules, decoded_payloads, obfuscation_views
 from chatbot.guard.text import fold
+
+_LEET_INSIDE = re.compile(r"[a-z][0-9@$|€]+[a-z]")
 
 
 def check_local(text: str) -> Verdict:
@@ -30,6 +34,9 @@ def check_local(text: str) -> Verdict:
     views, runs = obfuscation_views(text, fold(clean))
     for how, view in views:
         if how == "spaced" and not runs:
+            continue
+        # Likewise "3D", "1er" or "T2" are not leetspeak: a digit or symbol inside a word is.
+        if how == "leet" and not _LEET_INSIDE.search(fold(clean)):
             continue
         category, _ = model.predict(view)
         if category:
