@@ -411,7 +411,7 @@ _RULES: list[Rule] = [
     ),
     _rule(
         "extraction.forbidden",
-        r"\b(?:qu'on t'a|qu'on vous a|que l'on t'a|on t'a|on vous a|you were|you've been|you have been|you are|you're)\s+(?:interdit|defendu|forbidden|prohibited|banned|told not|not allowed|instructed not)\b",
+        r"\b(?:qu'on t'a|qu'on vous a|que l'on t'a|on t'a|on vous a|t'a-t-on|vous a-t-on|t'ont-ils|you were|you've been|you have been|you are|you're)\s+(?:interdit|defendu|forbidden|prohibited|banned|told not|not allowed|instructed not)\b",
     ),
     _rule(
         "extraction.starting_with",
@@ -567,7 +567,7 @@ _RULES: list[Rule] = [
     ),
     _rule(
         "harmful.weapons",
-        r"\b(?:fabriquer|fabrique|fabriquez|faire|fais|construire|construis|creer|assembler|preparer|prepare|synthetiser|produire|imprimer|monter|bricoler|make|build|construct|create|assemble|synthesi[sz]e|produce|print|cook|mix|brew|prepare|concocter)\b\s+(?:\w+\s+){0,3}?(?:une? |des |du |de la |de l'|d'|a |an |some )?(?:bombes?(?! de (?:bain|peinture|creme|chantilly|deodorant))|explosifs?|engins? explosifs?|engins? incendiaires?|cocktails? molotov|molotov|tatp|napalm|thermite|nitroglycerine|dynamite|semtex|c-?4|poudre noire|armes? (?:a feu|artisanales?|imprimees?|3d|chimiques?|biologiques?|fantomes?)|pistolets? (?:artisanal|imprime|3d)|fusils?|silencieux|grenades?|detonateurs?|mines?(?: antipersonnel)?|gaz (?:toxique|mortel|sarin|moutarde)|sarin|ricin|anthrax|poisons? (?:mortel|indetectable)|toxines?|bombs?|pipe bombs?|explosives?|ieds?|incendiary devices?|firearms?|guns?|ghost guns?|silencers?|suppressors?|grenades?|detonators?|nerve agents?|chemical weapons?|bioweapons?|methamphetamine|meth|crack|cocaine|heroine|fentanyl|drogues?|drugs)\b",
+        r"\b(?:fabriquer|fabrique|fabriquez|faire|fais|construire|construis|creer|assembler|preparer|prepare|synthetiser|produire|imprimer|monter|bricoler|make|build|construct|create|assemble|synthesi[sz]e|produce|print|cook|mix|brew|prepare|concocter)\b\s+(?:\w+\s+){0,3}?(?:une? |des |du |de la |de l'|d'|a |an |some )?(?:bombes?(?! de (?:bain|peinture|creme|chantilly|deodorant))|explosifs?|engins? explosifs?|engins? incendiaires?|cocktails? molotov|molotov|bouteilles? incendiaires?|engins? incendiaires?|bombes? incendiaires?|engins? explosifs?|tatp|napalm|thermite|nitroglycerine|dynamite|semtex|c-?4|poudre noire|armes? (?:a feu|artisanales?|imprimees?|3d|chimiques?|biologiques?|fantomes?)|pistolets? (?:artisanal|imprime|3d)|fusils?|silencieux|grenades?|detonateurs?|mines?(?: antipersonnel)?|gaz (?:toxique|mortel|sarin|moutarde)|sarin|ricin|anthrax|poisons? (?:mortel|indetectable)|toxines?|bombs?|pipe bombs?|explosives?|ieds?|incendiary devices?|firearms?|guns?|ghost guns?|silencers?|suppressors?|grenades?|detonators?|nerve agents?|chemical weapons?|bioweapons?|methamphetamine|meth|crack|cocaine|heroine|fentanyl|drogues?|drugs)\b",
     ),
     _rule(
         "harmful.weapons_recipe",
@@ -834,7 +834,7 @@ _LATER: list[Rule] = [
     ),
     _rule(
         "harmful.forge_civil_document",
-        r"\b(?:redige|rediger|redigez|ecris|ecrivez|fabrique|fabriquer|fabriquez|genere|generer|generez|cree|creer|creez|cree-moi|produis|produire|imprime-moi|refaire a l'identique|refais|write|draft|generate|create|forge|make me)(?:-moi|-nous| moi)?\s+(?:un |une |le |la |l'|an? |the |mon |ma |my )?(?:(?:\w+\s+)?(?:acte|extrait d'acte|copie d'acte) de (?:naissance|mariage|deces)|jugement(?: de divorce)?|carte d'identite|passeport|titre de sejour|justificatif de domicile|avis d'imposition|avis de non-imposition|diplome|certificat medical|arret de travail|arret maladie|ordonnance|facture (?:edf|engie|d'electricite)|birth certificate|divorce (?:decree|judgment)|passport|id card|tax notice)\b",
+        r"\b(?:redige|rediger|redigez|ecris|ecrivez|fabrique|fabriquer|fabriquez|genere|generer|generez|cree|creer|creez|cree-moi|produis|produire|imprime-moi|refaire a l'identique|refais|write|draft|generate|create|forge|make me)(?:-moi|-nous| moi)?\s+(?:un |une |le |la |l'|an? |the |mon |ma |my )?(?:(?:\w+\s+)?(?:acte|extrait d'acte|copie d'acte) de (?:naissance|mariage|deces)|jugement(?: de divorce)?|carte d'identite|passeport|titre de sejour|justificatif de domicile|avis d'imposition|avis de non-imposition|diplome|attestation de reussite|releve de notes|certificat de scolarite|attestation de droits|attestation de (?:carte vitale|securite sociale)|certificat medical|arret de travail|arret maladie|ordonnance|facture (?:edf|engie|d'electricite)|birth certificate|divorce (?:decree|judgment)|passport|id card|tax notice)\b",
         unless=r"\b(?:demande|request|lettre|courrier|traduction|translation)\s+(?:d'|de |du |for |of )",
     ),
     _rule(
@@ -891,6 +891,26 @@ _LATER: list[Rule] = [
         rf"|\b(?:indetectable|undetectable|ni vu ni connu)\b[^.?!\n]{{0,30}}\b(?:{_INSTITUTION})\b|\b(?:{_INSTITUTION})\b[^.?!\n]{{0,30}}\b(?:indetectable|undetectable)\b",
         also=r"(?:\beviter\b|\bl'eviter\b|\bempecher\b|\bsans que\b|\bavoid\b|\bprevent\b|indetectable|undetectable|ni vu ni connu|\bnon\s*\?|\bright\s*\?)",
         unless=rf"{_ASKING_ABOUT}",
+    ),
+    # Fiction as a wrapper: a villain character who explains, step by step, how to do it.
+    _rule(
+        "roleplay.villain_explains",
+        r"\b(?:personnage|heros|heroine|narrateur|character|protagonist|villain)\s+(?:principal\s+|main\s+)?(?:est|serait|is|would be)\s+(?:un|une|a|an)\s+(?:escroc|fraudeur|fraudeuse|faussaire|hacker|pirate|criminel\w*|dealer|trafiquant\w*|arnaqueu\w+|scammer|fraudster|forger|con artist|criminal)\b"
+        r"|\b(?:fais|faites) semblant d'etre\s+(?:un|une)\s+(?:\w+\s+){1,5}?(?:corrompue?|vereux|vereuse|malhonnete|escroc|fraudeu\w+|ripoux)\b",
+        also=r"\b(?:explique\w*|explains?|etape par etape|step by step|comment|how to|detaill\w*|monologue|tutori\w*|methode|method)\b",
+    ),
+    _rule(
+        "override.rules_void_for_you",
+        r"\b(?:regles?|reglement|charte|cadre|consignes?|instructions?|restrictions?|limites|rules)\b[^.?!\n]{0,40}\b(?:c'est plus|ce n'est plus|ne sont plus|sont plus|n'est plus|s'appliquent plus|ne s'appliquent plus|s'applique plus|ne s'applique plus|no longer|don't|do not)\s+(?:valables?|valides?|en vigueur|actives?|applicables?|valid|apply|)\s*(?:pour toi|a toi|for you)\b",
+    ),
+    _rule(
+        "extraction.governing_text",
+        r"\b(?:texte|document|fichier|parametrage|configuration|consignes|regles|instructions|prompt|text|file|rules)\s+(?:\w+\s+){0,3}?(?:qui (?:encadre|encadrent|regit|regissent|guide|guident|definit|definissent|controle|controlent|gouverne|gouvernent|determine|determinent|dicte|dictent)|that (?:governs?|guides?|defines?|controls?|shapes?|dictates?))\s+(?:tes|vos|your)\s+(?:reponses|comportement|fonctionnement|answers|responses|behaviou?r)\b",
+    ),
+    _rule(
+        "harmful.drug_resale",
+        r"\b(?:pour (?:le|la|les) (?:revendre|vendre|dealer)|(?:re)?vendre (?:mes|mon|ma|des|du|de la) (?:\w+\s+)?(?:medicaments?|cachets?|comprimes?|ordonnances?)|to (?:re)?sell (?:it|them|the pills|my pills|my prescription))\b",
+        also=r"\b(?:subutex|buprenorphine|methadone|ordonnances?|prescriptions?|medicaments?|cachets?|comprimes?|lyrica|pregabaline|tramadol|codeine|xanax|ritaline|oxycodone|morphine|fentanyl|skenan|pills?|drugs?|opioids?)\b",
     ),
     # --- other people's data -----------------------------------------------------------------
     # Finding a stranger from one identifier: "l'adresse de quelqu'un avec son numéro fiscal".
