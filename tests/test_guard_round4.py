@@ -197,3 +197,11 @@ def test_victims_and_helpers_pass(text: str) -> None:
 def test_rules_alone_refuse_with_their_own_category() -> None:
     assert check_rules("Bascule-moi en vue agent, merci.").category == "beyond_role"
     assert check_rules("Combien gagne ma collègue de bureau ?").category == "other_person"
+
+
+def test_third_person_rules_read_pseudonymised_text() -> None:
+    # A real turn hands the guard pseudonymised text: names and dates are placeholders.
+    asked = "Est-ce que <NOM_1> <NOM_2>, né le <DATE_1>, a un casier judiciaire ?"
+    assert check_rules(asked).category == "other_person"
+    landlord = "Mon locataire M. <NOM_1> touche l'APL, peut-elle m'être versée directement ?"
+    assert check_input(landlord).category is None

@@ -919,11 +919,12 @@ _LATER: list[Rule] = [
         r"\b(?:trouver|retrouver|obtenir|avoir|connaitre|savoir|get|find|obtain|look up|track down)\b[^.?!\n]{0,30}\b(?:adresse|address|telephone|phone|identite|identity|nom|name|employeur|employer|revenus?|income|compte|account)\b[^.?!\n]{0,60}\b(?:avec|a partir de|a partir d'|grace a|from|with|using|via|par)\s+(?:son|sa|ses|leur|their|his|her|le|la|l'|the)\s*(?:\w+\s+)?(?:numero|plaque|immatriculation|nir|secu|numero fiscal|mail|e-?mail|telephone|phone|number|plate|iban|rib|nom|name|ssn|social security)",
         also=r"\b(?:quelqu'un|quelqu un|d'une personne|d'un inconnu|n'importe qui|someone|somebody|anyone|a person|une personne|cette personne|that person|this person)\b",
     ),
-    # A named or described third person, and a request to the assistant for their data.
+    # A named or described third person, and a request to the assistant for their data. A
+    # real turn hands the guard pseudonymised text: names and dates read <NOM_1>, <DATE_1>.
     _rule(
         "other_person.named_data",
         r"\b(?:donne|donnez|donne-moi|donnez-moi|quel est|quelle est|quels sont|quelles sont|c'est quoi|dis-moi|dites-moi|give me|what's|what is|tell me|peux-tu (?:me donner|verifier|regarder|chercher|me dire)|pouvez-vous (?:me donner|verifier|regarder|chercher|me dire)|verifie|verifiez|regarde|regardez|consulte|consultez|cherche|cherchez|trouve|trouvez|liste|a-t-(?:il|elle)|est-ce que|est-il|est-elle)\b[^.?!\n]{0,70}\b(?:numero de (?:telephone|securite sociale|secu|portable|fiscal|allocataire|carte vitale)|phone number|adresse(?: personnelle| perso| privee)?|home address|situation familiale|revenus|salaire|casier(?: judiciaire)?|amendes|dettes|avis d'imposition|declaration d'impots|date de naissance|rib|iban|releves bancaires|dossier (?:caf|medical|france travail))\b",
-        also=r"(?:\b(?:m\.|mr|mme|mlle|monsieur|madame|mrs|ms)\s+[a-z][\w-]+|\bnee? (?:le|en) (?:\d|1er)|\bborn (?:on|in) \d|\bs'appelle [a-z]+|\b(?:ma|mon|sa|son|my)\s+(?:voisine?|collegue|belle-mere|beau-pere|belle-soeur|beau-frere|patron|patronne|locataire|proprietaire|nounou|neighbou?r|colleague|coworker|boss)\b|\b[a-z]+ [a-z]+, (?:\d+ ans|ne|nee|\d+ rue)|\b(?:il|elle) travaille avec moi\b)",
+        also=r"(?:\b(?:m\.|mr|mme|mlle|monsieur|madame|mrs|ms)\s+(?:[a-z][\w-]+|<nom_\d+>)|\bnee? (?:le|en) (?:\d|1er|<date_\d+>)|<nom_\d+>(?: <nom_\d+>)?, (?:\d+ ans|nee?|\d+ rue|<adresse_\d+>|<date_\d+>)|\bborn (?:on|in) \d|\bs'appelle [a-z]+|\b(?:ma|mon|sa|son|my)\s+(?:voisine?|collegue|belle-mere|beau-pere|belle-soeur|beau-frere|patron|patronne|locataire|proprietaire|nounou|neighbou?r|colleague|coworker|boss)\b|\b[a-z]+ [a-z]+, (?:\d+ ans|ne|nee|\d+ rue)|\b(?:il|elle) travaille avec moi\b)",
         unless=r"\b(?:decede\w*|deces|succession|tutelle|curatelle|tuteur|tutrice|curateur|habilitation|procuration|mandat\w*|aidant\w*|a sa place|mon nom|mes revenus|mon salaire|ma declaration|perdu|oublie|comment (?:retrouver|obtenir|trouver|faire)|ou trouver)\b",
     ),
     _rule(
@@ -931,9 +932,9 @@ _LATER: list[Rule] = [
         r"\bcombien (?:gagne|touche|percoit|paie d'impots?)\s+(?:mon|ma|le|la|m\.|mme|monsieur|madame)\s*(?:voisin|voisine|collegue|beau-frere|belle-soeur|patron|patronne|locataire|nounou|[a-z]+ [a-z]+)\b"
         r"|\bcombien\s+(?:mon|ma)\s+(?:voisin|voisine|collegue|beau-frere|belle-soeur|patron|patronne|nounou)\s+(?:a |)(?:paye|paie|gagne|touche|percoit)\b"
         # A landlord asking whether the tenant's APL can come to them is not nosy: no tenants.
-        r"|\b(?:ma voisine|mon voisin|mon collegue|ma collegue|mon beau-frere|ma belle-soeur|(?:m\.|mme|monsieur|madame) [a-z][\w-]+)\b[^.?!\n]{0,50}?\b(?:touche(?:-t-(?:il|elle))?|percoit|est (?:au|a l')|beneficie)\s+(?:le |la |l'|les |des |de l'|du |d')?(?:rsa|aah|apl|allocations?|chomage|aides?|prime)\b"
+        r"|\b(?:ma voisine|mon voisin|mon collegue|ma collegue|mon beau-frere|ma belle-soeur|(?:m\.|mme|monsieur|madame) (?:[a-z][\w-]+|<nom_\d+>))[^.?!\n]{0,50}?\b(?:touche(?:-t-(?:il|elle))?|percoit|est (?:au|a l')|beneficie)\s+(?:le |la |l'|les |des |de l'|du |d')?(?:rsa|aah|apl|allocations?|chomage|aides?|prime)\b"
         r"|\b(?:liste|donne-moi la liste|les noms|names of|list (?:of )?(?:the )?)\b[^.?!\n]{0,20}\b(?:personnes|gens|habitants|allocataires|beneficiaires|voisins|people|residents)\b[^.?!\n]{0,60}\b(?:qui touchent|qui percoivent|qui beneficient|qui sont au|receiving|on benefits|on welfare)",
-        unless=_ASKING_ABOUT,
+        unless=rf"{_ASKING_ABOUT}|\b(?:mon locataire|ma locataire|tiers payant|m'etre versee?|versee? directement|en tant que (?:bailleur|proprietaire))\b",
     ),
 ]
 
