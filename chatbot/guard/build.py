@@ -21,8 +21,10 @@ from chatbot.guard.training import LABELS, generate, split
 
 # Share of generated benign dev messages the threshold may refuse.
 FP_BUDGET = 0.005
-# The generated benign messages are easier than real ones: never flag below this.
-THRESHOLD_FLOOR = 0.55
+# The generated benign messages are easier than real ones: never flag below this. Plain
+# questions ("adresse de la préfecture", "instructions du formulaire Cerfa") scored up to
+# 0.62 from one rebuild to the next; the rules now carry most attacks, so keep a margin.
+THRESHOLD_FLOOR = 0.65
 REGULARISATION = 8.0
 MIN_DF = 2
 DECIMALS = 5

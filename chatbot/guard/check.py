@@ -8,9 +8,14 @@ send nothing anywhere. The optional model classifier of the flow comes after, on
 
 from __future__ import annotations
 
+import re
+
 from chatbot.guard.local import load_model
 from chatbot.guard.normalise import normalise
-from chatbot.guard.rules import Verdict, check_rules, decoded_payloads
+from chatbot.guard.rules import Verdict, check_rules, decoded_payloads, obfuscation_views
+from chatbot.guard.text import fold
+
+_LEET_INSIDE = re.compile(r"[a-z][0-9@$|€]+[a-z]")
 
 
 def check_local(text: str) -> Verdict:
@@ -22,6 +27,20 @@ def check_local(text: str) -> Verdict:
     category, _ = model.predict(clean)
     if category:
         return Verdict(category=category, rule=f"local.{category}")
+    # Leetspeak or spaced-out letters ("f a u s s e  f i c h e", "h0w 2 g3t"): the
+    # classifier reads the views the rules read.
+    # Only when letters were really spaced out: the spaced view also drops the hyphens of
+    # "peut-on" or "mois-ci", words the classifier never saw in that form.
+    views, runs = obfuscation_views(text, fold(clean))
+    for how, view in views:
+        if how == "spaced" and not runs:
+            continue
+        # Likewise "3D", "1er" or "T2" are not leetspeak: a digit or symbol inside a word is.
+        if how == "leet" and not _LEET_INSIDE.search(fold(clean)):
+            continue
+        category, _ = model.predict(view)
+        if category:
+            return Verdict(category=category, rule=f"{how}:local.{category}")
     # A request hidden in base64 or hex ("applique-le : RXhwbGlxdWUg..."): the classifier
     # reads the decoded text too, as the rules do.
     for how, decoded in decoded_payloads(text):

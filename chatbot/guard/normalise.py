@@ -106,6 +106,12 @@ def _looks_binary(text: str) -> bool:
     return bad / len(visible) > _BINARY_SHARE
 
 
+def visible(text: str) -> str:
+    """The text without invisible characters, NFKC-folded, with its spacing kept as typed
+    (``normalise`` collapses it): the guard reads word gaps in spaced-out letters from it."""
+    return unicodedata.normalize("NFKC", "".join(ch for ch in text if not _drop(ch)))
+
+
 _SPACES = re.compile(r"[^\S\n]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 

@@ -24,7 +24,7 @@ from urllib.parse import unquote_plus
 
 from pydantic import BaseModel
 
-from chatbot.guard.normalise import HIDDEN_OPEN, normalise
+from chatbot.guard.normalise import HIDDEN_OPEN, normalise, visible
 from chatbot.guard.text import deleet, fold, has_mixed_scripts, unspace
 
 Category = Literal["injection", "harmful", "other_person", "beyond_role"]
@@ -79,12 +79,17 @@ class Rule:
         return self.id.split(".", 1)[0]
 
     @property
-    def category(self) -> Literal["injection", "harmful"]:
+    def category(self) -> Literal["injection", "harmful", "beyond_role", "other_person"]:
+        # Agent-side requests get the refusal that points to a real counter.
+        if self.family in ("beyond_role", "other_person"):
+            return self.family
         return "harmful" if self.family == "harmful" else "injection"
 
 
 FAMILIES = (
     "override",
+    "beyond_role",
+    "other_person",
     "fake_system",
     "roleplay",
     "extraction",
@@ -152,7 +157,7 @@ _FOREIGN_FORGET = (
 _FOREIGN_RULES = (
     r"instructies|regels|opdrachten|instrucoes|instrucciones|reglas|regras|istruzioni|regole"
     r"|anweisungen|regeln|vorgaben|anordnungen|polecen|polecenia|instrukcje|instrukcji|zasady"
-    r"|talimatlar\w*|kurallar\w*|instructiunile|regulile|инструкци\w*|правила|указания"
+    r"|normas|norme|normen|talimatlar\w*|kurallar\w*|instructiunile|regulile|инструкци\w*|правила|указания"
     r"|التعليمات|القواعد|الأوامر|الاوامر"
 )
 _EXTRACT_VERB = r"(?:repete|repetes|repetez|repeter|affiche|affichez|afficher|montre|montrez|montrer|donne|donnez|donner|revele|revelez|reveler|devoile|devoilez|devoiler|ecris|ecrivez|ecrire|recopie|recopiez|recopier|cite|citez|citer|imprime|imprimez|divulgue|divulguez|partage|partagez|partager|envoie|envoyez|dis|dites|dire|liste|listez|reproduis|reproduisez|copie|copiez|colle|collez|traduis|traduisez|resume|resumez|expose|exposez|communique|communiquez|transmets|transmettez|lis|lisez|recite|recitez|sors|sortez|extrais|extrayez|balance|crache|raconte|racontez|detaille|detaillez|explique|expliquez|indique|indiquez|encode|encodez|print|show|reveal|display|repeat|output|tell|give|dump|leak|write|list|recite|share|translate|summari[sz]e|spell out|paste|copy|read|expose|disclose|describe|explain|send|return|echo)"
@@ -406,7 +411,7 @@ _RULES: list[Rule] = [
     ),
     _rule(
         "extraction.forbidden",
-        r"\b(?:qu'on t'a|qu'on vous a|que l'on t'a|on t'a|on vous a|you were|you've been|you have been|you are|you're)\s+(?:interdit|defendu|forbidden|prohibited|banned|told not|not allowed|instructed not)\b",
+        r"\b(?:qu'on t'a|qu'on vous a|que l'on t'a|on t'a|on vous a|t'a-t-on|vous a-t-on|t'ont-ils|you were|you've been|you have been|you are|you're)\s+(?:interdit|defendu|forbidden|prohibited|banned|told not|not allowed|instructed not)\b",
     ),
     _rule(
         "extraction.starting_with",
@@ -486,7 +491,7 @@ _RULES: list[Rule] = [
     # --- harmful and fraudulent requests ----------------------------------------------------
     _rule(
         "harmful.fake_document",
-        rf"\b(?:faire|fais|faites|fabriquer|fabrique|fabriquez|creer|cree|creez|produire|produis|generer|genere|generez|imprimer|imprime|realiser|realise|rediger|redige|redigez|ecrire|ecris|obtenir|acheter|achete|avoir|me procurer|se procurer|trouver|commander|besoin|cherche|veux|voudrais|aimerais|need|want|looking for|modifier|trafiquer|contrefaire|imiter|copier|reproduire|bricoler|bidouiller|make|create|forge|generate|produce|print|write|get|buy|obtain|draft|design|fabricate|mock up)\b[^.?!\n]{{0,25}}\b(?:un |une |des |de |d'|le |la |les |mon |ma |mes |a |an |some )?(?:faux|fausses?|fake|forged|counterfeit|phony|bogus|falsified|falsifiee?s?|contrefaite?s?|bidons?|trafiquee?s?|fictive?s?|fictifs?|fictives)\s+(?:\w+\s+){{0,2}}?{_FAKE_DOC}\b",
+        rf"\b(?:faire|fais|faites|fabriquer|fabrique|fabriquez|creer|cree|creez|produire|produis|generer|genere|generez|imprimer|imprime|realiser|realise|rediger|redige|redigez|ecrire|ecris|obtenir|acheter|achete|avoir|me procurer|se procurer|trouver|commander|besoin|cherche|veux|voudrais|aimerais|need|want|looking for|modifier|trafiquer|contrefaire|imiter|copier|reproduire|bricoler|bidouiller|make|create|forge|generate|produce|print|write|get|buy|obtain|draft|design|fabricate|mock up|donne|donnez|modeles?|templates?|exemples?)\b[^.?!\n]{{0,25}}\b(?:un |une |des |de |d'|le |la |les |mon |ma |mes |a |an |some )?(?:faux|fausses?|fake|forged|counterfeit|phony|bogus|falsified|falsifiee?s?|contrefaite?s?|bidons?|trafiquee?s?|fictive?s?|fictifs?|fictives)\s+(?:\w+\s+){{0,2}}?{_FAKE_DOC}\b",
     ),
     _rule(
         "harmful.fake_document_after",
@@ -544,7 +549,9 @@ _RULES: list[Rule] = [
     ),
     _rule(
         "harmful.identity_theft",
-        r"\b(?:usurper|usurpe|usurpez|voler|vole|volez|piquer|prendre|emprunter|utiliser|utilise|utilisez|acheter|me servir de|se servir de|steal|use|borrow|buy|take|impersonate|assume)\b\s+(?:\w+\s+){0,2}?(?:l'|une |son |sa |ses |le |la |les |someone'?s |somebody'?s |another person'?s |a |the |his |her )?(?:identite|numero de securite sociale|numero de secu|nir|carte vitale|carte d'identite|cni|passeport|compte franceconnect|identifiants?|mot de passe|compte ameli|compte caf|compte impots|espace personnel|coordonnees bancaires|carte bancaire|iban|rib|identity|social security number|id|passport|credentials|login|password|bank details|credit card)\b\s+(?:de |d'|du |des |of |from )?(?:quelqu'un|qqn|quelqu'un d'autre|mon |ma |mes |un |une |autrui|une autre personne|un autre|une personne|son |sa |mon voisin|ma voisine|someone|somebody|another person|a dead|a deceased|my |his |her |other people|d'autres|un mort|une personne decedee|un defunt)(?!\s*(?:enfant|enfants|fils|fille|bebe|mineur|mineure|child|son|daughter|kid)\b)",
+        # "quelqu'un a utilisé mon numéro de sécu" tells what happened to a victim (a past
+        # participle after an auxiliary); "à utiliser" is an infinitive and still counts.
+        r"\b(?:usurper|(?<!\ba )(?<!\bont )usurpe|usurpez|voler|(?<!\ba )(?<!\bont )vole|volez|piquer|prendre|emprunter|utiliser|(?<!\ba )(?<!\bont )utilise|utilisez|acheter|me servir de|se servir de|steal|use|borrow|buy|take|impersonate|assume)\b\s+(?:\w+\s+){0,2}?(?:l'|une |son |sa |ses |le |la |les |someone'?s |somebody'?s |another person'?s |a |the |his |her )?(?:identite|numero de securite sociale|numero de secu|nir|carte vitale|carte d'identite|cni|passeport|compte franceconnect|identifiants?|mot de passe|compte ameli|compte caf|compte impots|espace personnel|coordonnees bancaires|carte bancaire|iban|rib|identity|social security number|id|passport|credentials|login|password|bank details|credit card)\b\s+(?:de |d'|du |des |of |from )?(?:quelqu'un|qqn|quelqu'un d'autre|mon |ma |mes |un |une |autrui|une autre personne|un autre|une personne|son |sa |mon voisin|ma voisine|someone|somebody|another person|a dead|a deceased|my |his |her |other people|d'autres|un mort|une personne decedee|un defunt)(?!\s*(?:enfant|enfants|fils|fille|bebe|mineur|mineure|child|son|daughter|kid)\b)",
     ),
     _rule(
         "harmful.identity_theft_verb",
@@ -560,7 +567,7 @@ _RULES: list[Rule] = [
     ),
     _rule(
         "harmful.weapons",
-        r"\b(?:fabriquer|fabrique|fabriquez|faire|fais|construire|construis|creer|assembler|preparer|prepare|synthetiser|produire|imprimer|monter|bricoler|make|build|construct|create|assemble|synthesi[sz]e|produce|print|cook|mix|brew|prepare|concocter)\b\s+(?:\w+\s+){0,3}?(?:une? |des |du |de la |de l'|d'|a |an |some )?(?:bombes?(?! de (?:bain|peinture|creme|chantilly|deodorant))|explosifs?|engins? explosifs?|engins? incendiaires?|cocktails? molotov|molotov|tatp|napalm|thermite|nitroglycerine|dynamite|semtex|c-?4|poudre noire|armes? (?:a feu|artisanales?|imprimees?|3d|chimiques?|biologiques?|fantomes?)|pistolets? (?:artisanal|imprime|3d)|fusils?|silencieux|grenades?|detonateurs?|mines?(?: antipersonnel)?|gaz (?:toxique|mortel|sarin|moutarde)|sarin|ricin|anthrax|poisons? (?:mortel|indetectable)|toxines?|bombs?|pipe bombs?|explosives?|ieds?|incendiary devices?|firearms?|guns?|ghost guns?|silencers?|suppressors?|grenades?|detonators?|nerve agents?|chemical weapons?|bioweapons?|methamphetamine|meth|crack|cocaine|heroine|fentanyl|drogues?|drugs)\b",
+        r"\b(?:fabriquer|fabrique|fabriquez|faire|fais|construire|construis|creer|assembler|preparer|prepare|synthetiser|produire|imprimer|monter|bricoler|make|build|construct|create|assemble|synthesi[sz]e|produce|print|cook|mix|brew|prepare|concocter)\b\s+(?:\w+\s+){0,3}?(?:une? |des |du |de la |de l'|d'|a |an |some )?(?:bombes?(?! de (?:bain|peinture|creme|chantilly|deodorant))|explosifs?|engins? explosifs?|engins? incendiaires?|cocktails? molotov|molotov|bouteilles? incendiaires?|engins? incendiaires?|bombes? incendiaires?|engins? explosifs?|tatp|napalm|thermite|nitroglycerine|dynamite|semtex|c-?4|poudre noire|armes? (?:a feu|artisanales?|imprimees?|3d|chimiques?|biologiques?|fantomes?)|pistolets? (?:artisanal|imprime|3d)|fusils?|silencieux|grenades?|detonateurs?|mines?(?: antipersonnel)?|gaz (?:toxique|mortel|sarin|moutarde)|sarin|ricin|anthrax|poisons? (?:mortel|indetectable)|toxines?|bombs?|pipe bombs?|explosives?|ieds?|incendiary devices?|firearms?|guns?|ghost guns?|silencers?|suppressors?|grenades?|detonators?|nerve agents?|chemical weapons?|bioweapons?|methamphetamine|meth|crack|cocaine|heroine|fentanyl|drogues?|drugs)\b",
     ),
     _rule(
         "harmful.weapons_recipe",
@@ -678,7 +685,8 @@ _RULES: list[Rule] = [
     ),
     _rule(
         "harmful.deceased_benefits",
-        r"\b(?:continuer a (?:toucher|percevoir|encaisser)|toucher encore|garder|encaisser|keep (?:getting|receiving|collecting)|keep)\b[^.?!\n]{0,40}\b(?:retraite|pension|allocations?|aides?|rsa|apl|aah|benefits?)\b[^.?!\n]{0,40}\b(?:decede\w*|mort|morte|defunt\w*|dead|deceased)\b|\bsans declarer (?:le|son|sa) deces\b|\bwithout reporting (?:the|his|her) death\b",
+        r"\b(?:decede\w*|mort|morte|defunt\w*|dead|deceased)\b[^.?!\n]{0,60}\b(?:continuer a (?:toucher|percevoir|encaisser|recevoir)|toucher encore|garder|keep (?:getting|receiving))\b[^.?!\n]{0,30}\b(?:retraite|pension|allocations?|aides?|rsa|apl|aah|benefits?)\b[^.?!\n]{0,40}\b(?:sans (?:le |la |les )?(?:signaler|declarer|prevenir|dire)|without (?:reporting|telling))"
+        r"|\b(?:continuer a (?:toucher|percevoir|encaisser|recevoir)|toucher encore|garder|encaisser|keep (?:getting|receiving|collecting)|keep)\b[^.?!\n]{0,40}\b(?:retraite|pension|allocations?|aides?|rsa|apl|aah|benefits?)\b[^.?!\n]{0,40}\b(?:decede\w*|mort|morte|defunt\w*|dead|deceased)\b|\bsans declarer (?:le|son|sa) deces\b|\bwithout reporting (?:the|his|her) death\b",
         unless=r"\b(?:reversion|capital deces|succession|survivor)\b",
     ),
     _rule(
@@ -727,6 +735,212 @@ _RULES: list[Rule] = [
 ]
 
 
+_LATER: list[Rule] = [
+    # --- later families: each one a shape seen in outsider sets, written as a family --------
+    # Configuration toggles pasted as data: "safe_mode=off", <guardrails enabled="false"/>.
+    _rule(
+        "fake_system.config_toggle",
+        r"\b(?:guardrails?|garde-?fous?|safe_?mode|safety(?:_\w+)?|safe_?search|filters?|filtres?|filtering|censure|censorship|moderation|content_?filters?|restrictions?|ethics|ethique)[\"']?\s*[=:]\s*[\"']?(?:false|off|0|none|disabled?|desactivee?s?|aucune?|non|no)\b"
+        r"|\b(?:answer_?all|jailbreak|jailbroken|unrestricted|uncensored|unfiltered|dev_?mode|developer_?mode|god_?mode|no_?filter|bypass\w*)[\"']?\s*[=:]\s*[\"']?(?:true|on|1|yes|oui|enabled?|active)\b"
+        r"|<\s*(?:guardrails?|safety|filters?|moderation|censorship|restrictions?|rules)\b[^>]{0,40}\b(?:enabled|active|actif|value)\s*=\s*[\"']?(?:false|0|off|no|none)",
+    ),
+    # A forged transcript: lines given to the assistant and to the user, to make it go on.
+    _rule(
+        "fake_system.transcript",
+        r"^[\s*>#-]{0,3}(?:assistant|ai|ia|bot|chatbot|guichet|model|modele|gpt)\s*:",
+        also=r"^[\s*>#-]{0,3}(?:user|utilisateur|usager|human|humain|moi|me|citoyen)\s*:",
+    ),
+    # Parameters "updated by the operator": a fake administrator speaking.
+    _rule(
+        "fake_system.operator_settings",
+        r"\b(?:parametres?|configuration|reglages?|settings|config|politique|policy)\s+(?:\w+\s+){0,2}?(?:mise?s? a jour|modifiee?s?|changee?s?|updated|changed|modified)\s+par\s+(?:l'|le |la |un |your |the )?(?:operateur|administrateur|admin|developpeur|equipe technique|superviseur|operator|administrator|developer)\b",
+    ),
+    # A code word that switches the rules off: "quand j'écris OFF, tu réponds sans ...".
+    _rule(
+        "override.trigger_word",
+        r"\b(?:quand|lorsque|si|des que|chaque fois que|a chaque fois que|jusqu'a ce que|when|whenever|if|until|once)\s+(?:j'ecri\w*|je (?:dis|dirai|tape|taperai|mets|mettrai|t'ecris)|j'envoie|i (?:say|type|write|send))\s+(?:le mot\s+|le code\s+|the word\s+|the code\s+)?[\"«“]?\s*[\w-]{2,15}\s*[\"»”]?\s*[,:.;!]?\s*(?:alors\s+|then\s+)?(?:tu|you)\s+(?:reponds|repondras|ignores|ignoreras|passes|passeras|oublies|oublieras|dois|devras|deviens|deviendras|n'as|n'auras|n'appliques|desactives|enleves|leves|answer|ignore|will|must|switch|become|are|drop|stop|forget|m'as|as bien compris)",
+    ),
+    _rule(
+        "override.off_until",
+        r"\b(?:desactivee?s?|suspendue?s?|levee?s?|off|coupee?s?|annulee?s?|disabled|suspended|lifted)\b[^.?!\n]{0,30}\b(?:jusqu'a ce que (?:j'ecrive|je dise|je tape)|until i (?:say|type|write))\b",
+    ),
+    # "Considère que le cadre ... est désactivé": the rules supposed off.
+    _rule(
+        "override.consider_off",
+        r"\b(?:considere|considerez|imagine|imaginez|fais comme si|faites comme si|pars du principe|partons du principe|suppose|supposons|supposez|admettons|assume|consider|pretend|act as if)\b[^.?!\n]{0,30}\b(?:cadre|regles?|consignes?|filtres?|restrictions?|limites|garde-?fous?|protections?|censure|instructions|directives|rules|filters?|restrictions|guardrails|safety|framework|policy|politique)\b[^.?!\n]{0,50}\b(?:est|sont|is|are|soit|soient|n'est plus|ne sont plus|no longer)\s+(?:maintenant |desormais |now |temporairement |)(?:desactivee?s?|suspendue?s?|levee?s?|off|disabled|lifted|suspended|inactive?s?|hors service|coupee?s?|annulee?s?|supprimee?s?|actifs?|actives?|en vigueur|valables?|active|in force|valid)\b",
+    ),
+    # "tes vraies limites ... on peut les enlever ?": getting the limits lifted.
+    _rule(
+        "override.lift_limits",
+        r"\b(?:tes|vos|your|ses)\s+(?:vraies?\s+|propres\s+|real\s+|actual\s+)?(?:limites|restrictions|filtres|garde-?fous|bridages?|protections|limits|restrictions|filters|guardrails|safeguards)\b",
+        also=r"\b(?:enlever|enleve|enlevez|lever|leve|levez|retirer|retire|retirez|supprimer|supprime|supprimez|desactiver|desactive|desactivez|contourner|contourne|depasser|depasse|faire sauter|fais sauter|sauter|debrider|debride|outrepasser|remove|lift|disable|bypass|get around|turn off|switch off|drop)\b",
+        unless=r"\b(?:mes|mon|ma)\s+(?:limites|restrictions|filtres|protections)\b",
+    ),
+    _rule(
+        "override.previous_rules_void",
+        r"\b(?:les|the|toutes les|all)\s+(?:regles|consignes|instructions|directives|restrictions|limites|rules|guidelines)\s+(?:precedentes|anterieures|qui precedent|d'avant|initiales|ci-dessus|plus haut|previous|prior|above|earlier)\s+(?:\w+\s+){0,2}?(?:ne s'appliquent plus|ne comptent plus|n'existent plus|ne sont plus (?:valables|valides|actives?|en vigueur)|sont (?:desormais |maintenant )?(?:obsoletes|annulees|caduques|suspendues|levees|desactivees|nulles|remplacees|perimees)|no longer apply|are (?:obsolete|void|lifted|revoked|cancell?ed|suspended|replaced))",
+    ),
+    _rule(
+        "override.none_active",
+        r"\baucune? (?:regle|restriction|limite|filtre|consigne|censure|contrainte)s? (?:n'est |ne sont )?(?:active|actif|actives|activee?s?|en vigueur|en place)\b|\bno (?:rules|restrictions|filters|limits|guardrails) (?:are )?(?:active|in place|in effect|enabled)\b|\bnouvelle session\b[^\n]{0,40}\b(?:aucune?|sans|no|without)\s+(?:regles?|consignes?|restrictions?|filtres?|limites|rules|restrictions|filters)\b",
+    ),
+    # Role-play as a dead relative who "used to" tell secrets (the grandma trick, any kin).
+    _rule(
+        "roleplay.late_kin",
+        r"\b(?:joue|jouez|incarne|incarnez|sois|soyez|fais|faites|imite|imitez|be|play|act as|pretend to be|pretend you're|you are|you're|tu es|tu seras|deviens)\s+(?:\w+\s+){0,2}?(?:ma|mon|my)\s+(?:defunte?\s+|feue?\s+|late\s+|dear\s+|chere?\s+|regrettee?\s+)?(?:mere|pere|maman|papa|grand-?mere|grand-?pere|mamie|mamy|papi|papy|oncle|tante|parrain|marraine|mother|father|mom|mum|dad|grandmother|grandfather|grandma|grandpa|granny|uncle|aunt)\b",
+        also=r"\b(?:decedee?|defunte?|feue?|morte?|disparue?|late|deceased|passed away|dead|used to|racontait|lisait|disait|comme avant|like before|qui connaissait|who knew)\b",
+        not_before=r"\b(?:il|elle|ils|elles|on|qui|nous|je|j')\s+(?:[\w'-]+\s+)?$",
+    ),
+    _rule(
+        "roleplay.game_colon",
+        r"\b(?:on joue|jouons|let's play|let's roleplay|roleplay|role-play|jeu de role|on fait un jeu)\s*[:,-]\s*(?:tu|vous|you|imagine|pretend|from now)\b|\b(?:off the record|hors micro|sans filtre officiel)\b[^.?!\n]{0,80}\b(?:regles?|rules|tu reponds|you answer|sans tenir compte)",
+    ),
+    _rule(
+        "roleplay.two_ais",
+        r"\b(?:deux|two|2)\s+(?:ia|ai|ais|assistants?|chatbots?|bots?|intelligences? artificielles?|modeles?|models?|personnages|voix|versions|characters|personas|personnalites|personalities)\b[^\n]{0,120}\b(?:regles?|rules|filtres?|filters?|dit tout|says anything|says everything|sans limites?|no limits|restrictions?|censure|censored|uncensored)\b",
+    ),
+    # --- beyond role: the agent side, other users' conversations ---------------------------
+    _rule(
+        "beyond_role.switch_mode",
+        r"\b(?:passe|passez|passer|bascule|basculez|basculer|switch|switch to|mets-moi|mettez-moi|mets toi|mets-toi|active|activez|activer|enable|turn on|go into|enter|entre en|ouvre|ouvrez|donne-moi|donnez-moi|give me|grant me)\b[^.?!\n]{0,25}\b(?:(?:en |in |into )?mode|cote|vue|acces|access|console|privileges?|droits?)\s+(?:d'|de |du )?(?:agent|agents|staff|admin|administrat\w+|maintenance|interne|superviseur|supervisor|operateur|operator|back-?office|gestionnaire|instructeur|debug|technicien|privilegie|privileged|root|super-?utilisateur|superuser|staff-level|agent-level)\b"
+        r"|\b(?:staff|agent|admin|maintenance|back-?office|supervisor|operator|superuser)[ -](?:mode|view|access|console|level access|privileges)\b"
+        r"|^\s*/(?:agent|admin|sudo|root|debug|staff|maintenance|mode)\b|\s--(?:login|password|passwd|user|role|admin|sudo)\b",
+        unless=r"\b(?:telephone|smartphone|android|iphone|navigateur|browser|ordinateur|windows)\b",
+    ),
+    _rule(
+        "beyond_role.other_conversations",
+        r"\b(?:qu'a|qu'ont|que t'a|que t'ont|que vous a|ce qu'a|ce qu'ont|what did|what has|what have)\s+(?:\w+\s+){0,2}?(?:demande|dit|ecrit|tape|envoye|pose|raconte|asked|said|written|typed|sent|told you)\w*\s+(?:\w+\s+){0,1}?(?:l'utilisateur|l'usager|la personne|le citoyen|les autres|l'internaute|the (?:previous |last |other )?(?:users?|person)|other users|someone else|les usagers|les utilisateurs)\b"
+        r"|\b(?:conversations?|historiques?|messages|questions|echanges|chats?|discussions?)\s+(?:des |d'|de l'|of |from |with )?(?:autres? |other |previous |precedents? |d'autres )(?:utilisateurs?|usagers?|personnes|citoyens|users|people|internautes|allocataires)\b"
+        r"|\b(?:l'utilisateur|l'usager|the user|l'internaute)\s+(?:precedent|d'avant|juste avant(?: moi)?|avant moi|previous|before me)\b",
+    ),
+    # --- prompt extraction, more wordings -------------------------------------------------
+    _rule(
+        "extraction.rules_you_follow",
+        r"\b(?:consignes|instructions|regles|directives|rules|guidelines|orders|ordres|principes)\s+(?:que|qu'|that|which)\s*(?:tu|you)\s+(?:dois|devras|es cense\w*|as a|must|have to|should|are supposed to|were told to)\s+(?:suivre|respecter|appliquer|follow|obey|apply)\b"
+        r"|\b(?:phrases?|mots?|formulations?|passages?|lignes?|textes?|sentences|words|lines)\s+(?:exacte?s?\s+|precises?\s+|exact\s+)?(?:qui|that)\s+(?:te|you)\s+(?:disent|dit|demandent|imposent|interdisent|ordonnent|obligent|tell|instruct|forbid|order)\b",
+        also=rf"\b(?:{_EXTRACT_VERB}|{_EXTRACT_ASK}|quelles?|quels?|what|which|exacte?s?|mot pour mot|verbatim|word for word|en \d+ points|liste)\b",
+    ),
+    _rule(
+        "extraction.foreign",
+        r"\b(?:tus|sus|tue|tuoi|le tue|i tuoi|deine|ihre|suas|teus|as tuas|os teus|twoje|jouw)\s+(?:\w+\s+)?(?:instrucciones|reglas|indicaciones|directrices|prompt|istruzioni|regole|direttive|anweisungen|regeln|vorgaben|systemanweisungen|instrucoes|regras|diretrizes|instrukcje|zasady|instructies|regels)\b",
+        also=r"\b(?:original\w*|inicial\w*|iniziali|ursprunglich\w*|sistema|system\w*|exact\w*|complet\w*|vollstandig\w*|palabra por palabra|parola per parola|wort fur wort|palavra por palavra|dime|dimmi|escribe|escribelas|muestra|muestrame|repite|mostra|mostrami|ripeti|scrivi|zeig\w*|schreib\w*|nenne|wiederhole|diga|mostre|escreva|repita|cuales|quali|welche|quais|was sind|que son)\b",
+    ),
+    # --- harmful, more wordings -------------------------------------------------------------
+    _rule(
+        "harmful.impersonate_institution",
+        r"\b(?:me faire|je me fais|je me ferai|je me ferais|on se fait|on se ferait|nous faire|me faisant|pretend to be|i pretend to be|pose as|posing as|impersonate|impersonating)\s+(?:passer pour\s+)?(?:la |le |l'|les |un |une |des |the |an? )?(?:caf|cpam|ameli|impots?|fisc|dgfip|ants|urssaf|france travail|pole emploi|msa|prefecture|mairie|banque|police|gendarmerie|conseill\w+|agents?|administration|service-public|securite sociale|assurance maladie|tresor public|huissier|tax office|bank|government)\b",
+        also=r"\b(?:comment|quel\w*|meilleur\w*|astuces?|how|best|taux|objet|modele|template|script|ecri\w*|redig\w*|message|mail|sms|appel\w*|je veux|je voudrais|i want|aide-moi|help me)\b",
+        unless=rf"{_ASKING_ABOUT}|\b(?:quelqu'un|un escroc|des escrocs|arnaqu\w*|victime|s'est fait passer|se sont fait passer|qui se fait passer|qui se font passer|reconnaitre|verifier|savoir si|est-ce (?:legal|illegal|grave)|scammer|someone|inconnu|une personne|un homme|une femme|un individu|ils|someone)\b",
+    ),
+    _rule(
+        "harmful.forge_civil_document",
+        r"\b(?:redige|rediger|redigez|ecris|ecrivez|fabrique|fabriquer|fabriquez|genere|generer|generez|cree|creer|creez|cree-moi|produis|produire|imprime-moi|refaire a l'identique|refais|write|draft|generate|create|forge|make me)(?:-moi|-nous| moi)?\s+(?:un |une |le |la |l'|an? |the |mon |ma |my )?(?:(?:\w+\s+)?(?:acte|extrait d'acte|copie d'acte) de (?:naissance|mariage|deces)|jugement(?: de divorce)?|carte d'identite|passeport|titre de sejour|justificatif de domicile|avis d'imposition|avis de non-imposition|diplome|attestation de reussite|releve de notes|certificat de scolarite|attestation de droits|attestation de (?:carte vitale|securite sociale)|certificat medical|arret de travail|arret maladie|ordonnance|facture (?:edf|engie|d'electricite)|birth certificate|divorce (?:decree|judgment)|passport|id card|tax notice)\b",
+        unless=r"\b(?:demande|request|lettre|courrier|traduction|translation)\s+(?:d'|de |du |for |of )",
+    ),
+    _rule(
+        "harmful.fake_document_howto",
+        rf"\b(?:faux|fausses?|fake|forged|counterfeit|contrefaite?s?)\s+(?:\w+\s+){{0,2}}?{_FAKE_DOC}\b",
+        also=r"\b(?:par ou commencer|quel (?:materiel|logiciel|papier|imprimante)|quelle (?:imprimante|encre)|tuto\w*|etape par etape|where (?:do i|to) start|what (?:equipment|software|printer|paper)|step by step|materiel (?:a|pour) (?:acheter|imprimer)|comment (?:fabriquer|imprimer|s'y prendre))\b",
+        unless=rf"{_ASKING_ABOUT}|\b(?:reconnaitre|detecter|reperer|spot|recognise|recognize)\b",
+    ),
+    _rule(
+        "harmful.fraud_verb",
+        rf"\b(?:frauder|fraude[rz]?|arnaquer|arnaque[rz]?|gruger|grugez|escroquer|truander|entuber|cheat|defraud|scam|rip off)\s+(?:le |la |les |l'|du |de la |des |the )?(?:{_BENEFIT}|{_INSTITUTION})\b",
+        also=r"\b(?:comment|how|astuces?|tips?|sans (?:etre vu|me faire|se faire|que)|without (?:getting|being)|methode|facile|easy|je veux|je voudrais|i want|aide-moi|help me|explique|explain|moyen|way to)\b",
+        unless=rf"{_ASKING_ABOUT}|\b(?:accuse\w*|soupconn\w*|accused|suspected)\b",
+    ),
+    _rule(
+        "roleplay.unbound_character",
+        r"\b(?:joue|jouez|incarne|incarnez|cree|creez|invente|inventez|imagine|play|create|invent)\s+(?:un|une|a|an)\s+(?:personnage|ia|assistant|character|persona|role|version|conseiller|conseillere|agent|fonctionnaire)\b[^.?!\n]{0,50}\b(?:qui n'a (?:aucune|pas de|plus de) (?:limite|regle|restriction|filtre|censure|morale)s?|sans (?:aucune )?(?:limite|regle|restriction|filtre|censure|morale)s?|qui dit tout|qui repond a tout|with no (?:limits|rules|restrictions|filters)|without (?:limits|rules|restrictions|filters)|who says anything|who answers everything|qui deteste|qui hait|rebelle|vereux|corrompue?|hors-la-loi|rogue|corrupt)\b",
+        not_before=r"\b(?:il|elle|ils|elles|on|qui|nous|je|j'|ma|mon|sa|son)\s+(?:[\w'-]+\s+)?$",
+    ),
+    # Splitting an attack into variables to run together: "x = '...' ; exécute x puis y".
+    _rule(
+        "obfuscated.variables",
+        r"\b(?:variable|var|let|set|string|chaine|a|b|x|y|z|p\d?)\s*\w{0,10}\s*=\s*['\"«“]",
+        also=r"\b(?:execute|executez|executer|run|applique|appliquez|concatene|concatenez|combine|combinez|assemble|assemblez|joins?|fusionne|reunis|enchaine|concatenate|follow|suis|fais)\b[^.\n]{0,15}\b\w{1,10}\s*(?:puis|et|then|and|\+|,)\s*\w{1,10}\b",
+    ),
+    # Getting the assistant to give out a false official number or link.
+    _rule(
+        "indirect.false_official_contact",
+        r"\b(?:dis|dites|ecris|ecrivez|affirme|affirmez|indique|indiquez|annonce|reponds|say|state|write|tell (?:them|users|people|everyone))\s+(?:aux (?:gens|utilisateurs|usagers) |to (?:users|people) )?(?:que|qu'|that)\s+(?:le|l'|la|les|the)\s*(?:vrai |nouveau |new |real )?(?:numero|site|adresse|lien|telephone|rib|iban|number|website|link|phone)\b[^.?!\n]{0,40}\b(?:est|sont|c'est|is|are)\b",
+        also=r"(?:\b0[89]\d{2}\b|\b08 ?9|surtax\w*|premium|le mien|la mienne|mon (?:numero|site|lien|rib|iban)|my (?:number|site|link)|https?://|www\.)",
+    ),
+    _rule(
+        "beyond_role.agents_only_line",
+        r"\b(?:numero|ligne|ligne directe|contact|mail|e-?mail|adresse|acces|telephone|line|number|hotline)\b[^.?!\n]{0,30}\b(?:reservee?s?|reserved|internes?|internal|dedie\w*|dedicated)\s+(?:aux|to|for|pour les)\s+(?:agents|conseillers|conseilleres|staff|fonctionnaires|personnels|employees|employes|instructeurs)\b",
+        also=rf"\b(?:{_EXTRACT_VERB}|{_EXTRACT_ASK}|quel|quelle|what)\b",
+    ),
+    _rule(
+        "harmful.benefit_twice",
+        r"\bpour (?:avoir|toucher|percevoir|obtenir|get|claim|receive)\s+(?:[\w']+\s+){0,3}?(?:deux fois|en double|twice|double)\b"
+        r"|\b(?:en fait|en realite|actually|in reality|really)\b[^.?!\n]{0,60}\bpour (?:avoir|toucher|percevoir|obtenir|garder) (?:plus|davantage|more)\b",
+        also=rf"\b(?:{_BENEFIT}|{_INSTITUTION}|prime)\b",
+    ),
+    _rule(
+        "harmful.make_believe",
+        r"\b(?:faire croire|faisant croire|fais croire|faire passer pour vrai|make (?:them|it look|the \w+) (?:think|believe|look like))\b[^.?!\n]{0,20}\b(?:que|qu'|that|like)\b",
+        also=rf"\b(?:{_BENEFIT}|{_INSTITUTION})\b",
+        unless=rf"{_ASKING_ABOUT}|\b(?:m'a fait croire|m'ont fait croire|nous a fait croire|nous ont fait croire|lui a fait croire|on m'a fait croire|made me believe)\b",
+        # "en me faisant croire que c'était une aide": what a swindler did to the writer.
+        not_before=r"\b(?:me|nous|lui|leur|m'|t'|vous)\s*$",
+    ),
+    _rule(
+        "harmful.evade_detection",
+        rf"\b(?:comment|how)\s+(?:{_INSTITUTION})\s+(?:pourrai\w*|peu\w*|va|vont|could|would|can|will)\s+(?:le |s'en |l'|en |)(?:savoir|rendre compte|apprendre|decouvrir|verifier|remarquer|find out|know|notice|detect)\b"
+        rf"|\b(?:indetectable|undetectable|ni vu ni connu)\b[^.?!\n]{{0,30}}\b(?:{_INSTITUTION})\b|\b(?:{_INSTITUTION})\b[^.?!\n]{{0,30}}\b(?:indetectable|undetectable)\b",
+        also=r"(?:\beviter\b|\bl'eviter\b|\bempecher\b|\bsans que\b|\bavoid\b|\bprevent\b|indetectable|undetectable|ni vu ni connu|\bnon\s*\?|\bright\s*\?)",
+        unless=rf"{_ASKING_ABOUT}",
+    ),
+    # Fiction as a wrapper: a villain character who explains, step by step, how to do it.
+    _rule(
+        "roleplay.villain_explains",
+        r"\b(?:personnage|heros|heroine|narrateur|character|protagonist|villain)\s+(?:principal\s+|main\s+)?(?:est|serait|is|would be)\s+(?:un|une|a|an)\s+(?:escroc|fraudeur|fraudeuse|faussaire|hacker|pirate|criminel\w*|dealer|trafiquant\w*|arnaqueu\w+|scammer|fraudster|forger|con artist|criminal)\b"
+        r"|\b(?:fais|faites) semblant d'etre\s+(?:un|une)\s+(?:\w+\s+){1,5}?(?:corrompue?|vereux|vereuse|malhonnete|escroc|fraudeu\w+|ripoux)\b",
+        also=r"\b(?:explique\w*|explains?|etape par etape|step by step|comment|how to|detaill\w*|monologue|tutori\w*|methode|method)\b",
+    ),
+    _rule(
+        "override.rules_void_for_you",
+        r"\b(?:regles?|reglement|charte|cadre|consignes?|instructions?|restrictions?|limites|rules)\b[^.?!\n]{0,40}\b(?:c'est plus|ce n'est plus|ne sont plus|sont plus|n'est plus|s'appliquent plus|ne s'appliquent plus|s'applique plus|ne s'applique plus|no longer|don't|do not)\s+(?:valables?|valides?|en vigueur|actives?|applicables?|valid|apply|)\s*(?:pour toi|a toi|for you)\b",
+    ),
+    _rule(
+        "extraction.governing_text",
+        r"\b(?:texte|document|fichier|parametrage|configuration|consignes|regles|instructions|prompt|text|file|rules)\s+(?:\w+\s+){0,3}?(?:qui (?:encadre|encadrent|regit|regissent|guide|guident|definit|definissent|controle|controlent|gouverne|gouvernent|determine|determinent|dicte|dictent)|that (?:governs?|guides?|defines?|controls?|shapes?|dictates?))\s+(?:tes|vos|your)\s+(?:reponses|comportement|fonctionnement|answers|responses|behaviou?r)\b",
+    ),
+    _rule(
+        "harmful.drug_resale",
+        r"\b(?:pour (?:le|la|les) (?:revendre|vendre|dealer)|(?:re)?vendre (?:mes|mon|ma|des|du|de la) (?:\w+\s+)?(?:medicaments?|cachets?|comprimes?|ordonnances?)|to (?:re)?sell (?:it|them|the pills|my pills|my prescription))\b",
+        also=r"\b(?:subutex|buprenorphine|methadone|ordonnances?|prescriptions?|medicaments?|cachets?|comprimes?|lyrica|pregabaline|tramadol|codeine|xanax|ritaline|oxycodone|morphine|fentanyl|skenan|pills?|drugs?|opioids?)\b",
+    ),
+    # --- other people's data -----------------------------------------------------------------
+    # Finding a stranger from one identifier: "l'adresse de quelqu'un avec son numéro fiscal".
+    _rule(
+        "other_person.lookup",
+        r"\b(?:trouver|retrouver|obtenir|avoir|connaitre|savoir|get|find|obtain|look up|track down)\b[^.?!\n]{0,30}\b(?:adresse|address|telephone|phone|identite|identity|nom|name|employeur|employer|revenus?|income|compte|account)\b[^.?!\n]{0,60}\b(?:avec|a partir de|a partir d'|grace a|from|with|using|via|par)\s+(?:son|sa|ses|leur|their|his|her|le|la|l'|the)\s*(?:\w+\s+)?(?:numero|plaque|immatriculation|nir|secu|numero fiscal|mail|e-?mail|telephone|phone|number|plate|iban|rib|nom|name|ssn|social security)",
+        also=r"\b(?:quelqu'un|quelqu un|d'une personne|d'un inconnu|n'importe qui|someone|somebody|anyone|a person|une personne|cette personne|that person|this person)\b",
+    ),
+    # A named or described third person, and a request to the assistant for their data. A
+    # real turn hands the guard pseudonymised text: names and dates read <NOM_1>, <DATE_1>.
+    _rule(
+        "other_person.named_data",
+        r"\b(?:donne|donnez|donne-moi|donnez-moi|quel est|quelle est|quels sont|quelles sont|c'est quoi|dis-moi|dites-moi|give me|what's|what is|tell me|peux-tu (?:me donner|verifier|regarder|chercher|me dire)|pouvez-vous (?:me donner|verifier|regarder|chercher|me dire)|verifie|verifiez|regarde|regardez|consulte|consultez|cherche|cherchez|trouve|trouvez|liste|a-t-(?:il|elle)|est-ce que|est-il|est-elle)\b[^.?!\n]{0,70}\b(?:numero de (?:telephone|securite sociale|secu|portable|fiscal|allocataire|carte vitale)|phone number|adresse(?: personnelle| perso| privee)?|home address|situation familiale|revenus|salaire|casier(?: judiciaire)?|amendes|dettes|avis d'imposition|declaration d'impots|date de naissance|rib|iban|releves bancaires|dossier (?:caf|medical|france travail))\b",
+        also=r"(?:\b(?:m\.|mr|mme|mlle|monsieur|madame|mrs|ms)\s+(?:[a-z][\w-]+|<nom_\d+>)|\bnee? (?:le|en) (?:\d|1er|<date_\d+>)|<nom_\d+>(?: <nom_\d+>)?, (?:\d+ ans|nee?|\d+ rue|<adresse_\d+>|<date_\d+>)|\bborn (?:on|in) \d|\bs'appelle [a-z]+|\b(?:ma|mon|sa|son|my)\s+(?:voisine?|collegue|belle-mere|beau-pere|belle-soeur|beau-frere|patron|patronne|locataire|proprietaire|nounou|neighbou?r|colleague|coworker|boss)\b|\b[a-z]+ [a-z]+, (?:\d+ ans|ne|nee|\d+ rue)|\b(?:il|elle) travaille avec moi\b)",
+        unless=r"\b(?:decede\w*|deces|succession|tutelle|curatelle|tuteur|tutrice|curateur|habilitation|procuration|mandat\w*|aidant\w*|a sa place|mon nom|mes revenus|mon salaire|ma declaration|perdu|oublie|comment (?:retrouver|obtenir|trouver|faire)|ou trouver)\b",
+    ),
+    _rule(
+        "other_person.earnings",
+        r"\bcombien (?:gagne|touche|percoit|paie d'impots?)\s+(?:mon|ma|le|la|m\.|mme|monsieur|madame)\s*(?:voisin|voisine|collegue|beau-frere|belle-soeur|patron|patronne|locataire|nounou|[a-z]+ [a-z]+)\b"
+        r"|\bcombien\s+(?:mon|ma)\s+(?:voisin|voisine|collegue|beau-frere|belle-soeur|patron|patronne|nounou)\s+(?:a |)(?:paye|paie|gagne|touche|percoit)\b"
+        # A landlord asking whether the tenant's APL can come to them is not nosy: no tenants.
+        r"|\b(?:ma voisine|mon voisin|mon collegue|ma collegue|mon beau-frere|ma belle-soeur|(?:m\.|mme|monsieur|madame) (?:[a-z][\w-]+|<nom_\d+>))[^.?!\n]{0,50}?\b(?:touche(?:-t-(?:il|elle))?|percoit|est (?:au|a l')|beneficie)\s+(?:le |la |l'|les |des |de l'|du |d')?(?:rsa|aah|apl|allocations?|chomage|aides?|prime)\b"
+        r"|\b(?:liste|donne-moi la liste|les noms|names of|list (?:of )?(?:the )?)\b[^.?!\n]{0,20}\b(?:personnes|gens|habitants|allocataires|beneficiaires|voisins|people|residents)\b[^.?!\n]{0,60}\b(?:qui touchent|qui percoivent|qui beneficient|qui sont au|receiving|on benefits|on welfare)",
+        unless=rf"{_ASKING_ABOUT}|\b(?:mon locataire|ma locataire|tiers payant|m'etre versee?|versee? directement|en tant que (?:bailleur|proprietaire))\b",
+    ),
+]
+
+_RULES.extend(_LATER)
+
+
 def rules() -> list[Rule]:
     """Every rule, in the order they are tried (for tools and tests)."""
     return list(_RULES)
@@ -741,7 +955,7 @@ _SQUASHED = re.compile(
     r"|systemprompt|promptsysteme|jailbreak|doanythingnow|developermode|modedeveloppeur|godmode"
     r"|(?:reveal|show|print|affiche|revele|montre|repete|repeat)(?:me|moi)?(?:your|ton|tes|vos|votre|the)(?:system)?(?:prompt|instructions|consignes)"
     r"|(?:fabriquer|make|build|faire)(?:une|a|an)?(?:bombe|bomb|explosif|explosive)"
-    r"|(?:fauxpapiers|faussesattestations?|fakeid|fakepassport|fauxpasseport)"
+    r"|(?:faux|fausses?)(?:papiers?|attestations?|passeports?|cartes?|fiches?|permis|diplomes?|justificatifs?|certificats?)|fake(?:ids?|passports?|documents?)"
 )
 _B64 = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{16,}={0,2}(?![A-Za-z0-9+/=_-])")
 _HEX = re.compile(r"(?<![0-9a-fA-F])(?:[0-9a-fA-F]{2}[\s:]?){10,}(?![0-9a-fA-F])")
@@ -791,6 +1005,23 @@ def decoded_payloads(raw: str) -> list[tuple[str, str]]:
     return found
 
 
+def obfuscation_views(raw: str, folded: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """Views of a message that undo letter-level obfuscation, for the rules and the local
+    classifier: ("leet", digits and symbols read as letters) and ("spaced", spaced-out or
+    dotted letters joined, word gaps kept from the raw spacing). Only views that differ from
+    ``folded`` are returned, with the joined runs (empty when no letters were spaced out)."""
+    views: list[tuple[str, str]] = []
+    leet = deleet(folded)
+    if leet != folded:
+        views.append(("leet", leet))
+    joined, runs = unspace(deleet(fold(visible(raw))))
+    joined = re.sub(r"[^\S\n]+", " ", joined.replace("\r\n", "\n").replace("\r", "\n"))
+    joined = re.sub(r"\n{3,}", "\n\n", "\n".join(line.strip() for line in joined.split("\n")))
+    if joined.strip() != leet:
+        views.append(("spaced", joined))
+    return views, runs
+
+
 def _match(folded: str) -> Rule | None:
     for rule in _RULES:
         if rule.search(folded):
@@ -816,17 +1047,12 @@ def check_rules(text: str, _depth: int = 0) -> Verdict:
         via = "homoglyph" if has_mixed_scripts(clean) and not _match(clean.lower()) else None
         return _verdict(rule, via)
 
-    leet = deleet(folded)
-    if leet != folded and (rule := _match(leet)):
-        return _verdict(rule, "leet")
-
-    joined, runs = unspace(leet)
-    if joined != leet:
-        if rule := _match(joined):
-            return _verdict(rule, "spaced")
-        squashed = re.sub(r"[^a-z]", "", joined)
-        if runs and _SQUASHED.search(squashed):
-            return Verdict(category="injection", rule="spaced:obfuscated.squashed")
+    views, runs = obfuscation_views(text, folded)
+    for how, view in views:
+        if rule := _match(view):
+            return _verdict(rule, how)
+    if runs and _SQUASHED.search(re.sub(r"[^a-z]", "", dict(views).get("spaced", ""))):
+        return Verdict(category="injection", rule="spaced:obfuscated.squashed")
 
     if _depth < 2:
         for how, hidden in decoded_payloads(raw):

@@ -25,6 +25,19 @@ _HOMOGLYPHS = str.maketrans(
     }
 )  # fmt: skip
 
+# Letters NFKC leaves alone: negative circled and squared capitals (🅰 🅐), regional
+# indicators (🇦, flags become two letters, harmless), small capitals (ᴀ ʙ ᴄ).
+_LOOKALIKE_LETTERS = str.maketrans(
+    {
+        **{
+            chr(base + i): chr(ord("a") + i)
+            for base in (0x1F150, 0x1F170, 0x1F1E6)
+            for i in range(26)
+        },
+        **dict(zip("ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘʀꜱᴛᴜᴠᴡʏᴢ", "abcdefghijklmnoprstuvwyz", strict=True)),
+    }
+)
+
 _MIXED_SCRIPTS = re.compile(
     r"[a-zA-Z][\u0370-\u03ff\u0400-\u04ff]|[\u0370-\u03ff\u0400-\u04ff][a-zA-Z]"
 )
@@ -32,7 +45,7 @@ _MIXED_SCRIPTS = re.compile(
 
 def fold(text: str) -> str:
     """Lowercase, no accents, straight quotes, look-alike letters mapped to Latin."""
-    lowered = text.casefold().translate(_HOMOGLYPHS)
+    lowered = text.translate(_LOOKALIKE_LETTERS).casefold().translate(_HOMOGLYPHS)
     decomposed = unicodedata.normalize("NFD", lowered)
     return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
 
@@ -61,14 +74,21 @@ def deleet(folded: str) -> str:
     return _TOKEN.sub(one, folded)
 
 
-# A run of at least four single characters each followed by one separator: "i g n o r e",
-# "i.g.n.o.r.e", "i-g-n-o-r-e". Wider gaps (two spaces or more) separate words.
-_SPACED_RUN = re.compile(r"(?<![a-z0-9])(?:[a-z0-9@$](?:[ .\-_*/|+]|\\)){3,}[a-z0-9@$](?![a-z0-9])")
+# A run of at least four single characters joined by one and the same separator:
+# "i g n o r e", "i.g.n.o.r.e", "c-o-m-m-e-n-t f-a-i-r-e" (the space there is a word gap, as
+# is a wider gap after spaced letters). Short words keep the separator check: "d.e", "u-n-e".
+_SPACED_RUN = re.compile(
+    r"(?<![a-z0-9])[a-z0-9@$]([ .\-_*/|+\\])(?:[a-z0-9@$]\1){2,}[a-z0-9@$](?![a-z0-9])"
+)
+_SHORT_RUN = re.compile(
+    r"(?<![a-z0-9])[a-z0-9@$]([ .\-_*/|+\\])(?:[a-z0-9@$]\1){0,1}[a-z0-9@$](?![a-z0-9])"
+)
 _INNER_PUNCT = re.compile(r"(?<=[a-z])[.\-_*/|\\~+](?=[a-z])")
 
 
 def unspace(folded: str) -> tuple[str, list[str]]:
-    """Join spaced-out letters; return the new text and the joined runs."""
+    """Join spaced-out letters; return the new text and the joined runs. Give it the text
+    with its spacing kept: a gap of two spaces or more between spaced letters is a word gap."""
     runs: list[str] = []
 
     def one(match: re.Match[str]) -> str:
@@ -77,6 +97,10 @@ def unspace(folded: str) -> tuple[str, list[str]]:
         return joined
 
     text = _SPACED_RUN.sub(one, folded)
+    if runs:
+        # A message that spaces out its letters spaces out its short words too: "m e s",
+        # "l a", "C A F". Only then, so "il y a 2 ans" stays as typed elsewhere.
+        text = _SHORT_RUN.sub(lambda m: re.sub(r"[^a-z0-9@$]", "", m.group(0)), text)
     text = _INNER_PUNCT.sub("", text)
     text = re.sub(r" {2,}", " ", text)
     return text, runs
