@@ -88,6 +88,32 @@ def found(text: str) -> list[tuple[str, str]]:
         ("ma date de naissance c 3 avril 85", ("DATE_NAISSANCE", "3 avril 85")),
         ("DDN 12.05.1990", ("DATE_NAISSANCE", "12.05.1990")),
         ("ma date de naissance c 20/03/1976", ("DATE_NAISSANCE", "20/03/1976")),
+        # round 4: a lower-case "m." title, a particle opening the surname after a title
+        ("mon proprietaire m. Garnier ne repond plus", ("NOM", "Garnier")),
+        ("c'est pour madame le guen, ma voisine", ("NOM", "le guen")),
+        # round 4: cities typed in lower case or with an elision, flats before the number
+        (
+            "adresse : 8 rue des Lilas, 59491 Villeneuve d'Ascq merci",
+            ("ADRESSE", "8 rue des Lilas, 59491 Villeneuve d'Ascq"),
+        ),
+        (
+            "j'habite 3 av foch 62200 boulogne sur mer depuis mai",
+            ("ADRESSE", "3 av foch 62200 boulogne sur mer"),
+        ),
+        (
+            "au 9 rue du port 93200 saint denis le facteur passe pas",
+            ("ADRESSE", "9 rue du port 93200 saint denis"),
+        ),
+        (
+            "esc 2 porte 41 cité Lumière 13014 marseille",
+            ("ADRESSE", "esc 2 porte 41 cité Lumière 13014 marseille"),
+        ),
+        (
+            "adresse : 7 allée des Pins, 3e étage porte droite",
+            ("ADRESSE", "7 allée des Pins, 3e étage porte droite"),
+        ),
+        ("on vit lieu-dit Les Essarts depuis 10 ans", ("ADRESSE", "lieu-dit Les Essarts")),
+        ("je loge chez ma tante, 14 grande rue", ("ADRESSE", "14 grande rue")),
     ],
 )
 def test_informal_form_is_masked(text: str, expected: tuple[str, str]) -> None:
@@ -111,6 +137,9 @@ def test_informal_form_is_masked(text: str, expected: tuple[str, str]) -> None:
         "j'ai demandé l'acte de naissance le 12/03/2024 à la mairie",
         "je ne sais pas, le 12/03/2024 j'ai envoyé le dossier",
         "rdv le 05/06/2025 à la CAF, merci beaucoup",
+        "il faut une carte d'identite de moins de 5 ans",
+        "le mur fait 3 m. de haut, il faut un permis ?",
+        "madame la directrice de la CAF ne répond pas",
     ],
 )
 def test_must_survive(text: str) -> None:

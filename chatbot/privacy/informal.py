@@ -65,8 +65,9 @@ WORDLIKE = frozenset(fold(w) for w in WORD_NAMES.split())
 _COMMON = frozenset(fold(w) for w in COMMON_WORDS)
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*", re.UNICODE)
-# "n'diaye", "d'almeida": an elided particle glued to a surname.
-_GLUED = re.compile(r"^(?:n|d)['’]")
+# "n'diaye", "N'Diaye", "D'Almeida": an elided particle glued to a surname. In lower case
+# only a listed surname is ("d'identite", "d'urgence", "n'importe" are words).
+_GLUED = re.compile(r"^[nNdD]['’][A-ZÀ-Þ]")
 
 
 def word_kind(word: str) -> str:
@@ -75,7 +76,7 @@ def word_kind(word: str) -> str:
     if lower in PARTICLES:
         return "P"
     first = lower in FIRST or all(part in FIRST for part in lower.split("-"))
-    surname = lower in SURNAME or (_GLUED.match(lower) is not None and len(lower) > 4)
+    surname = lower in SURNAME or (_GLUED.match(word) is not None and len(lower) > 4)
     if first and surname:
         return "B"
     if first:

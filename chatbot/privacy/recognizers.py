@@ -310,6 +310,10 @@ _TITLE_WORDS = frozenset(
 )
 
 
+# Particles that open a surname right after a title ("mme le bihan", "M. de Villiers").
+_SURNAME_OPENERS = frozenset("le la de du da di van von ben el al ould".split())
+
+
 def _is_capitalised(word: str) -> bool:
     return word[:1].isupper()
 
@@ -338,13 +342,17 @@ def _name_tokens(
         word = match.group(0)
         bare = word.rstrip(".")
         lower = bare.lower()
-        if lower in PARTICLES and tokens:
+        opens_after_title = after_title and not tokens and lower in _SURNAME_OPENERS
+        if lower in PARTICLES and (tokens or opens_after_title):
             nxt = _TOKEN.match(text, match.end() + 1) if match.end() < len(text) else None
             if word.endswith(("'", "’")):
                 nxt = _TOKEN.match(text, match.end())
+            # "Mme Lopez du département": after a capitalised name, a lower-case word
+            # is no part of it.
+            lower_ok = allow_lower and not (tokens and _is_capitalised(text[tokens[0][0]]))
             if (
                 nxt
-                and (_is_capitalised(nxt.group(0)) or allow_lower)
+                and (_is_capitalised(nxt.group(0)) or lower_ok)
                 and nxt.group(0).lower() not in COMMON_WORDS
             ):
                 tokens.append((match.start(), match.end()))
@@ -396,7 +404,8 @@ class TitleNameRecognizer(FrenchRecognizer):
 
     TITLES = re.compile(
         r"(?<![\w])(?:(?i:monsieur|madame|mademoiselle|ma[iî]tre|docteur|professeur|mme|mlle|mr|mrs|ms)\.?"
-        r"|M\.|MM\.|Me|Dr\.?|Pr\.?|(?i:dr|pr)\.)(?=[ \u00a0])"
+        # "m. rousseau" typed on a phone; not after a number ("3 m. de haut")
+        r"|M\.|(?<!\d )m\.|MM\.|Me|Dr\.?|Pr\.?|(?i:dr|pr)\.)(?=[ \u00a0])"
     )
 
     def __init__(self) -> None:
@@ -626,13 +635,17 @@ _PLAIN_STREET_TYPES = frozenset(
     "rue avenue boulevard place impasse allée allee chemin route quai cours square passage "
     "résidence residence lotissement lieu-dit hameau cité cite domaine".split()
 )
+# Street types nobody writes but in an address: no number or cue needed.
+_RURAL_TYPES = frozenset({"lieu-dit", "lieu dit", "lotissement", "hameau"})
 _BUILDING_WORDS = frozenset(
     "bât bat bâtiment batiment appt apt app appartement esc escalier porte étage etage".split()
 )
 # "bât B appt 12", ", escalier 3, porte 14": where in the building, after the street.
 _BUILDING = re.compile(
-    r"(?:,?[ \u00a0]+(?i:b[âa]t(?:iment)?\.?|ap{1,2}t?\.?|appartement|app\.|esc(?:alier)?\.?"
-    r"|porte|[ée]tage|log(?:ement)?\.?|n°)[ \u00a0]*[A-Z0-9]{1,4}\b)+"
+    r"(?:,?[ \u00a0]+(?:(?i:b[âa]t(?:iment)?\.?|ap{1,2}t?\.?|appartement|app\.|esc(?:alier)?\.?"
+    r"|porte|[ée]tage|log(?:ement)?\.?|n°)[ \u00a0]*[A-Z0-9]{1,4}\b"
+    # "2e étage", "porte gauche"
+    r"|\d{1,2}(?i:e|er|[èe]me)[ \u00a0]+(?i:[ée]tage)|(?i:porte (?:gauche|droite|du fond|face))))+"
 )
 _BARE_ABBREVIATIONS = frozenset("r pl ch all".split())  # without their dot
 _BUILDING_BEFORE = re.compile(
@@ -642,6 +655,12 @@ _BUILDING_BEFORE = re.compile(
     r"(?:(?i:b[âa]t(?:iment)?\.?|ap{1,2}t?\.?|appartement|esc(?:alier)?\.?|bp|porte"
     r"|log(?:ement)?\.?)"
     r"[ \u00a0]*[A-Z0-9]{1,4}[ \u00a0]*,?[ \u00a0]*)+$"
+)
+_FLAT_BEFORE = re.compile(
+    r"(?:(?i:r[ée]sidence|r[ée]s\.|immeuble)"
+    r"(?:[ \u00a0]+(?:[A-ZÀ-Þ][\w'’\-]*|les?|la|des|du|de)){1,4}[ \u00a0]*,?[ \u00a0]*)?"
+    r"(?:(?i:b[âa]t(?:iment)?\.?|esc(?:alier)?\.?)[ \u00a0]*[A-Z0-9]{1,3}[ \u00a0]*,?[ \u00a0]*)+"
+    r"(?i:porte|ap{1,2}t?\.?|appartement|log(?:ement)?\.?)[ \u00a0]*$"
 )
 _MONTH_NEXT = re.compile(
     r" (?i:janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre"
@@ -658,27 +677,53 @@ _CITY_LINKS = frozenset(
 
 
 def _city_end(text: str, pos: int) -> int | None:
-    """End of the city after a postcode: "Le Havre", "Saint-Denis", "lyon", "Aix-en-Provence"."""
+    """End of the city after a postcode: "Le Havre", "Saint-Denis", "lyon", "Aix-en-Provence",
+    "Villeneuve d'Ascq", "aix en provence", "saint denis", "boulogne billancourt"."""
     end = None
     cursor = pos
+    lower_city = False  # a city typed in lower case
+    after_link = False
+    previous = ""
     for index in range(4):
         match = _CITY_WORD.match(text, cursor)
         if not match:
             break
         word = match.group(1)
         lower = word.lower()
+        capital = word[:1].isupper() or _ELIDED_CAPITAL.match(word) is not None
         if lower in _CITY_LINKS:
             cursor = match.end()
+            after_link = lower in _LOWER_CITY_LINKS
             continue
-        if index > 0 and end is not None and not word[:1].isupper():
-            break
-        if lower in COMMON_WORDS and not word[:1].isupper():
+        if index > 0 and end is not None and not capital:
+            # "aix en provence", "saint denis", "boulogne billancourt": more lower-case
+            # words of the same city, never a common word
+            if not lower_city or lower in COMMON_WORDS:
+                break
+            if _VERBISH.search(lower) and not after_link:  # "sur mer" is no verb
+                break
+            linked = text[end : match.start(1)].strip() != ""
+            if not (after_link or previous in _SAINTS or (len(lower) >= 6 and not linked)):
+                break
+        if lower in COMMON_WORDS and not capital:
             break
         cursor = match.end()
         end = cursor
-        if not word[:1].isupper():
-            break  # one lower-case word ("69003 lyon") and no more
+        after_link = False
+        previous = lower
+        if not capital:
+            lower_city = True
+            if index >= 2:
+                break
     return end
+
+
+_ELIDED_CAPITAL = re.compile(r"[dlDL]['’][A-ZÀ-Þ]")
+_SAINTS = frozenset({"saint", "sainte", "st", "ste"})
+# "aix en provence", "boulogne sur mer" (not "saint denis le facteur")
+_LOWER_CITY_LINKS = frozenset({"en", "sur", "sous", "lès", "les"})
+# "75011 paris demain", "lyon souhaite": no city word ends like a verb or an adverb
+_VERBISH = re.compile(r"(?:er|ez|ais|ait|ons|ent|ment|ui|ain)$")
 
 
 class AddressRecognizer(FrenchRecognizer):
@@ -688,7 +733,7 @@ class AddressRecognizer(FrenchRecognizer):
         rf"(?<![\w])(?:(?P<num>\d{{1,4}}(?: ?(?:bis|ter|quater|[abc])\b)?,?\s+)?)"
         r"(?P<adj>(?:grande?|petite?|vieille|haute?|basse?|ancienne?|nouvelle|vieux)\s+)?"
         rf"(?P<type>{STREET_TYPES}|(?<=\d )(?:r|pl|av|bd|ch|imp|all|rte|sq|chem)(?=\s))"
-        r"(?=[ \u00a0]|[,\s]+\d{5})",
+        r"(?=[ \u00a0]|[,\s]+\d{5}|$)",
         re.IGNORECASE,
     )
     POSTCODE = re.compile(r",?\s*(?:\d{5}|\d{2} \d{3})(?![\d])")
@@ -730,13 +775,19 @@ class AddressRecognizer(FrenchRecognizer):
                 prefix = _BUILDING_BEFORE.search(text, max(0, start - 60), start)
                 if prefix:
                     start = prefix.start()
+                elif has_number:
+                    # "bat D porte 12 cité des fleurs": the number is the flat's
+                    flat = _FLAT_BEFORE.search(text, max(0, start - 60), start)
+                    if flat:
+                        start = flat.start()
             window = text[max(0, match.start() - 40) : match.start()]
             # Without number or postcode, only a plain street type after "j'habite" & co.
             plain = match.group("type").lower() in _PLAIN_STREET_TYPES
             bare = match.group("type").lower() in _BARE_ABBREVIATIONS
             if bare and not (has_postcode or self.CONTEXT.search(window)):
                 continue  # "3 r de retard": "r" alone is a street only where an address is
-            if has_number or has_postcode or (plain and self.CONTEXT.search(window)):
+            rural = match.group("type").lower() in _RURAL_TYPES  # "lieu dit la Croix Blanche"
+            if has_number or has_postcode or rural or (plain and self.CONTEXT.search(window)):
                 yield start, end
 
     @staticmethod
