@@ -114,6 +114,18 @@ def found(text: str) -> list[tuple[str, str]]:
         ),
         ("on vit lieu-dit Les Essarts depuis 10 ans", ("ADRESSE", "lieu-dit Les Essarts")),
         ("je loge chez ma tante, 14 grande rue", ("ADRESSE", "14 grande rue")),
+        # round 4: first names signing off, introduced, in apposition, after "de"
+        ("ok j'ai compris, bonne journée. rachida", ("NOM", "rachida")),
+        ("rappelez moi au 07 12 45 78 96. Nathalie", ("NOM", "Nathalie")),
+        ("c'est réglé :) sabrina", ("NOM", "sabrina")),
+        ("slt nono ici jai une question sur la prime", ("NOM", "nono")),
+        ("Karine ma conseillère est partie, qui suit mon dossier ?", ("NOM", "Karine")),
+        ("le dossier de Maxime pour la cantine est incomplet", ("NOM", "Maxime")),
+        ("la famille Benhamou attend une place en crèche", ("NOM", "Benhamou")),
+        ("Sandra de la CPAM m'a dit de rappeler", ("NOM", "Sandra")),
+        ("ma référente qui s'appelle Nadège est absente", ("NOM", "Nadège")),
+        ("jsui ibrahima et g perdu mon titre", ("NOM", "ibrahima")),
+        ("cdlt, m. roussel", ("NOM", "roussel")),
     ],
 )
 def test_informal_form_is_masked(text: str, expected: tuple[str, str]) -> None:
@@ -140,6 +152,10 @@ def test_informal_form_is_masked(text: str, expected: tuple[str, str]) -> None:
         "il faut une carte d'identite de moins de 5 ans",
         "le mur fait 3 m. de haut, il faut un permis ?",
         "madame la directrice de la CAF ne répond pas",
+        "c'est inadmissible, trois mois sans réponse",
+        "la prime de Noël et les aides de France Travail",
+        "la famille nombreuse a droit à quoi ?",
+        "je vais à Lyon la semaine prochaine. Merci",
     ],
 )
 def test_must_survive(text: str) -> None:

@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from chatbot.privacy.cues import build_cue_recognizers
 from chatbot.privacy.ids import build_id_recognizers
 from chatbot.privacy.informal import build_informal_recognizers, normalise
+from chatbot.privacy.name_rules import build_name_rule_recognizers
 from chatbot.privacy.postal import build_postal_recognizers
 from chatbot.privacy.recognizers import (
     COMMON_WORDS,
@@ -109,6 +110,7 @@ def _build_analyzer() -> AnalyzerEngine:
         *build_id_recognizers(),
         *build_spelled_recognizers(),
         *build_postal_recognizers(),
+        *build_name_rule_recognizers(),
     ]
     for recognizer in everything:
         registry.add_recognizer(recognizer)

@@ -225,17 +225,22 @@ _INTRO = re.compile(
     r"(?<![\w'’])(?:je m['’ ]?ap+el+e?s?|j['’ ]?m['’ ]?ap+el+e?|jm['’ ]?ap+el+e?|je me nomme"
     r"|moi c['’ ]?est|moi c|moi cé|slt c|bjr c|c['’ ]?est|cé|ici|sign[ée]+|je suis|j['’ ]?suis"
     r"|(?:hello|salut|coucou|yo|dsl|cc|hey|salam|bonsoir|bonjour|re)[ ,]+c(?:[ ]encore)?"
-    r"|jsuis|chui|de la part de|au nom de|cordialement,?|bien [àa] vous,?|salutations,?)"
+    r"|jsuis|jsui|chui|chuis|de la part de|au nom de|cordialement,?|bien [àa] vous,?"
+    r"|salutations,?|cdlt,?|cdt,?|bien cdlt,?|(?:qui|il|elle) s['’ ]?ap+el+e?)"
     r"[ \u00a0]+(?=\w)",
     re.IGNORECASE,
 )
-_WEAK_INTRO = frozenset({"c'est", "c’est", "c est", "cé", "ici", "je suis", "j suis", "jsuis"})
+_WEAK_INTRO = frozenset(
+    {"c'est", "c’est", "c est", "cé", "ici", "je suis", "j suis", "jsuis", "jsui", "chuis"}
+)
 _CONTACT = re.compile(
     r"[ \t]*(?:[-–,:;/|(]\s*)?"
     r"(?:\S+@\S+\.[a-z]{2,}|\S+ arr?obase |(?:\+33|0)[1-9](?:[ .\-]?\d){8})",
     re.IGNORECASE,
 )
 _SAID = re.compile(
+    # "Valérie de la CAF m'a dit", "Dupuis a la mairie m'a dit"
+    r"(?:\s+(?:de|du|à|a|au)\s+(?:la\s+|l['’])?[\w\-]+)?"
     r"\s+(?:m['’ ]\s?a(?:vait)?|nous a|m['’ ]\s?ont|a dit|m['’ ]\s?a dit|m['’ ]\s?a conseill)",
     re.IGNORECASE,
 )

@@ -99,6 +99,8 @@ def _adjacent(text: str, end: int, start: int) -> bool:
 
 # A capitalised word opening a sentence and followed by one of these is a person.
 _SAID = re.compile(
+    # "Valérie de la CAF m'a dit", "Dupuis a la mairie m'a dit"
+    r"(?:\s+(?:de|du|à|a|au)\s+(?:la\s+|l['’])?[\w\-]+)?"
     r"\s+(?:m['’ ]\s?a(?:vait)?|nous a|m['’ ]\s?ont|a dit|m['’ ]\s?a dit|m['’ ]\s?a conseill)",
     re.IGNORECASE,
 )

@@ -534,6 +534,9 @@ class IntroNameRecognizer(FrenchRecognizer):
                 continue
             words = text[span[0] : span[1]].split()
             known = vocab is not None and vocab.has_vector(first[1].lower())
+            bare = first[1].rstrip(".")
+            if len(words) == 1 and bare.islower() and _ADJECTIVE_END.search(bare):
+                continue  # "c'est inadmissible", "je suis joignable": no first name
             if len(words) >= 2 or first[1].lower() in FIRST_NAME_SET or not known:
                 yield span
         # Agents' notes: "DUPONT Jean", "Jean DUPONT" (surname in capitals).
@@ -559,6 +562,7 @@ class IntroNameRecognizer(FrenchRecognizer):
                     yield span
 
 
+_ADJECTIVE_END = re.compile(r"(?:able|ible|eux|euse|ment|ique|if|ive|isme|ant|ante)$")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\n»]\s*|^\s*[#>*-]+\s*|\n\s*[#>*-]+\s*|\d\.\s*)$")
 _PLACE_BEFORE = re.compile(
     r"(?:^|\W)(?:rue|avenue|av\.?|boulevard|bd|place|impasse|allee|chemin|route|quai|cours|square"
