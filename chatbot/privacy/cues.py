@@ -56,6 +56,7 @@ _DAY_WORDS = (
 _YEAR_WORDS = r"(?:mille|mil) neuf cents?(?:[ \-][a-z\-]+){0,3}|deux mille(?:[ \-][a-z\-]+){0,2}"
 _DATE = re.compile(
     r"(?<![\w/.\-])(?:\d{1,2}(?:er)?[/.\- ]\d{1,2}[/.\- ](?:\d{4}|\d{2})"
+    r"|\d{1,2}(?:er)? du \d{1,2}[ /](?:19|20)\d{2}"  # "le 7 du 9 1988"
     rf"|(?:\d{{1,2}}|1er) (?:{_MONTHS})(?: (?:\d{{4}}|\d{{2}}|{_YEAR_WORDS}))?"
     rf"|(?:{_DAY_WORDS}) (?:{_MONTHS})(?: (?:\d{{4}}|{_YEAR_WORDS}))?"
     r"|\d{4}-\d{2}-\d{2}|\d{8})(?![\w/]|[.\-]\d|:\d| ?h\d)",
@@ -97,8 +98,21 @@ _NOT_BIRTH = re.compile(
     re.IGNORECASE,
 )
 _YEAR_AFTER_EN = re.compile(
-    rf"\s+en\s+((?:(?:{_MONTHS})\s+)?(?:19|20)\d{{2}})(?!\d)", re.IGNORECASE
+    rf"\s+en\s+((?:(?:{_MONTHS})\s+)?(?:19|20)\d{{2}}"
+    # the day after the year: "né en mars 1990 le 12", "né en 1975 le 4 juillet"
+    rf"(?:,?\s+le\s+(?:\d{{1,2}}|1er)(?:\s+(?:{_MONTHS}))?(?![\w/]))?)(?!\d)",
+    re.IGNORECASE,
 )
+# "je suis de 1956": a year of birth alone
+_YEAR_OF = re.compile(
+    r"(?<![\w])(?:je suis|jsuis|j['’ ]suis|chui|moi c['’ ]?est|moi je suis)"
+    r" de (19[2-9]\d|200\d)(?!\d)",
+    re.IGNORECASE,
+)
+# "ma date de naissance est fausse sur ma carte, c'est le 12 mars 1990": the cue names the
+# date further on, in the same sentence
+_LONG_CUE = re.compile(r"date de naiss(?:ance)?|ddn", re.IGNORECASE)
+LONG_WINDOW = 90
 _MORE_YEARS = re.compile(r"(?:\s*,\s*|\s+et\s+)((?:19|20)\d{2})(?!\d)", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"[!?;\n]|\.\s|,\s*(?:et|mais|rdv|le rdv)\b", re.IGNORECASE)
 WINDOW = 40
@@ -109,6 +123,8 @@ class CueBirthDateRecognizer(FrenchRecognizer):
         super().__init__("DATE_NAISSANCE", [], score=0.88)
 
     def candidates(self, text: str) -> Iterable[tuple[int, int]]:
+        for year in _YEAR_OF.finditer(text):
+            yield year.span(1)
         for cue in _BIRTH_CUE.finditer(text):
             if _NOT_BIRTH.search(text, max(0, cue.start() - 25), cue.start()):
                 continue
@@ -120,13 +136,16 @@ class CueBirthDateRecognizer(FrenchRecognizer):
                     yield more.start(1), more.end(1)
                     more = _MORE_YEARS.match(text, more.end())
                 continue
-            limit = min(len(text), cue.end() + WINDOW)
+            long_cue = _LONG_CUE.match(cue.group(0)) is not None
+            limit = min(len(text), cue.end() + (LONG_WINDOW if long_cue else WINDOW))
             date = _DATE.search(text, cue.end())  # may end past the window, not start past it
             if date is None or date.start() >= limit or not _compact_date_ok(date.group(0)):
                 continue
             gap = text[cue.end() : date.start()]
             if _CLAUSE_BREAK.search(gap) or _BIRTH_CUE.search(gap):
                 continue
+            if len(gap) > WINDOW and not _HAS_YEAR.search(date.group(0)):
+                continue  # far from its cue, a date needs its year
             if not _HAS_YEAR.search(date.group(0)) and (
                 fold(cue.group(0)).startswith("anniv")
                 or _OTHER_SUBJECT.search(text, max(0, cue.start() - 25), cue.start())
@@ -141,7 +160,7 @@ class CueBirthDateRecognizer(FrenchRecognizer):
 
 
 _YEAR = re.compile(r"(19[2-9]\d|200\d|201[0-2])$")
-_WORD_BEFORE = re.compile(r"([^\W\d_]+)[ \u00a0]*,?[ \u00a0]*$")
+_WORD_BEFORE = re.compile(r"([^\W\d_]+)[ \u00a0]*[,(\-–]?[ \u00a0]*$")  # "Leblanc (17.03.1978)"
 
 
 class NameDateRecognizer(FrenchRecognizer):
@@ -210,7 +229,11 @@ class GroupedNirRecognizer(FrenchRecognizer):
             if body_end is None or re.match(r"\d", text[body_end : body_end + 1]):
                 continue
             key = _KEY_AFTER.match(text, body_end)
-            if key and checksums.nir_ok(text[start:body_end] + key.group(1)):
+            if key is None:
+                continue
+            # "... 432 clé 18": a key named as such makes a NIR, checksum or not (a typo)
+            named = re.search(r"cl[ée]|key", key.group(0), re.IGNORECASE) is not None
+            if named or checksums.nir_ok(text[start:body_end] + key.group(1)):
                 yield start, key.end(1)
 
 
