@@ -126,6 +126,13 @@ def found(text: str) -> list[tuple[str, str]]:
         ("ma référente qui s'appelle Nadège est absente", ("NOM", "Nadège")),
         ("jsui ibrahima et g perdu mon titre", ("NOM", "ibrahima")),
         ("cdlt, m. roussel", ("NOM", "roussel")),
+        # round 4: a first name after a phone, a name before its own e-mail, short capitals
+        # after "épouse" or "nom", an e-mail with a comma for its last dot
+        ("rappelez svp 07-12-45-78-96 Sofiane", ("NOM", "Sofiane")),
+        ("Julie Garnier julie.garnier@free.fr 06 11 22 33 44", ("NOM", "Julie Garnier")),
+        ("Mme TRAN Thi Mai, épouse VU", ("NOM", "VU")),
+        ("sur l'avis mon nom LY est mal écrit", ("NOM", "LY")),
+        ("mon mail k.traore@yahoo,fr svp", ("EMAIL", "k.traore@yahoo,fr")),
     ],
 )
 def test_informal_form_is_masked(text: str, expected: tuple[str, str]) -> None:
@@ -156,10 +163,20 @@ def test_informal_form_is_masked(text: str, expected: tuple[str, str]) -> None:
         "la prime de Noël et les aides de France Travail",
         "la famille nombreuse a droit à quoi ?",
         "je vais à Lyon la semaine prochaine. Merci",
+        "merci d'envoyer le formulaire par courrier",
+        "veuillez agréer mes salutations distinguées",
+        "je suis aide-soignante de nuit, ça compte pour la retraite ?",
+        "la prime Ségur est versée aux infirmières ?",
+        "c'est Pâques lundi, la CAF paie quand ?",
     ],
 )
 def test_must_survive(text: str) -> None:
     assert found(text) == []
+
+
+def test_comma_for_a_dot_ends_no_well_formed_email() -> None:
+    text = "écrivez à contact@caf.fr, com d'habitude"
+    assert found(text) == [("EMAIL", "contact@caf.fr")]
 
 
 def test_phone_split_over_two_messages_is_masked() -> None:

@@ -139,7 +139,11 @@ _TRAILING = re.compile(
     r"(?:[\s,;:.()'’-]+|\b(?:de|du|des|la|le|les|et|à|a|l|d)\b)+$", re.IGNORECASE
 )
 # "M. PONS", "Mme KONÉ": after a title, a short word in capitals is a name, not an acronym.
-_AFTER_TITLE = re.compile(r"(?<![\w])(?:M\.|Mme|MME|Mlle|Mr|MR|Monsieur|Madame|monsieur|madame) $")
+_AFTER_TITLE = re.compile(
+    r"(?<![\w])(?:M\.|Mme|MME|Mlle|Mr|MR|Monsieur|Madame|monsieur|madame"
+    # "épouse PHAM", "mon nom LY": a name cue too
+    r"|(?i:[ée]pouse|veuve|n[ée]e|nom(?: de famille)?(?: ?:)?)) $"
+)
 _LEADING = re.compile(r"^(?:[\s,;:.()'’-]+|\b(?:de|du|des|et|à)\b)+", re.IGNORECASE)
 
 

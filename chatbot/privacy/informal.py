@@ -88,6 +88,9 @@ def word_kind(word: str) -> str:
     return "U"
 
 
+_GLUED_TO_CODE = re.compile(r"[\d@_]|[.%]\w")
+
+
 def _tokens(text: str) -> list[tuple[int, int, str]]:
     return [(m.start(), m.end(), m.group(0)) for m in _WORD.finditer(text)]
 
@@ -143,6 +146,8 @@ class LexiconNameRecognizer(FrenchRecognizer):
             while nxt < len(tokens) and len(run) < 5 and kinds[nxt] in "FSBPU":
                 if not _adjacent(text, tokens[nxt - 1][1], tokens[nxt][0]):
                     break
+                if _GLUED_TO_CODE.match(text, tokens[nxt][1]):
+                    break  # "Elodie Baranger elodie.baranger@...": the e-mail's local part
                 run.append(nxt)
                 nxt += 1
             span = _best_name(text, tokens, kinds, run)
@@ -266,6 +271,13 @@ _HAS_AT = re.compile(r"@|%40|\bat\b|\(a\)|arr?oba|a commercial", re.IGNORECASE)
 _SPACED = re.compile(r"(?<![\w.@])(?:[A-Za-z0-9._\-@] ){6,}[A-Za-z0-9](?![\w.@])")
 
 
+# "f.diallo@gmail,com": a comma typed for the last dot, before a common ending only.
+_COMMA_TLD = re.compile(
+    rf"(?<![\w.+\-%]){_LOCAL}(?:\.{_LOCAL})*@[A-Za-z0-9\-]+,(?:fr|com|net|org)(?![\w])",
+    re.IGNORECASE,
+)
+
+
 class LooseEmailRecognizer(FrenchRecognizer):
     """E-mails written out: "x point y arobase z point fr", "x (at) y.fr", "x @ y . fr"."""
 
@@ -276,6 +288,8 @@ class LooseEmailRecognizer(FrenchRecognizer):
         if not _HAS_AT.search(text):
             return
         for match in EMAIL_LOOSE.finditer(text):
+            yield match.start(), match.end()
+        for match in _COMMA_TLD.finditer(text):
             yield match.start(), match.end()
         for match in _SPACED.finditer(text):
             if "@" in match.group(0) and "." in match.group(0).split("@")[-1]:

@@ -1,6 +1,6 @@
 """More cues around names, as citizens sign and introduce people in short messages.
 
-- a first name alone closing the message after a sentence break or a phone: "bonne soirée.
+- a first name alone closing the message after a sentence break or a number: "bonne soirée.
   marc-antoine", "06 23 45 98 71. Elise", "@+ ;) jessica", "merci\\n\\nJulie";
 - "bonjour ludo ici": a word before "ici" right after a greeting;
 - "Fabrice mon ex mari ne paie plus": a first name opening a clause, then who it is;
@@ -25,7 +25,8 @@ from chatbot.privacy.recognizers import COMMON_WORDS, FrenchRecognizer, SpacyPer
 _NAME = r"[^\W\d_]+(?:[-'’][^\W\d_]+)*"
 # The message's last words after a sentence break, a closing bracket or a sign-off word.
 _TAIL = re.compile(
-    r"(?:[\n!?;)]|(?<!\b[A-Za-z])\.|\b(?i:merci|cdlt|cdt|cordialement|bisous|bises|a\+|@\+))"
+    r"(?:[\n!?;)]|(?<!\b[A-Za-z])\.|\b(?i:merci|cdlt|cdt|cordialement|bisous|bises|a\+|@\+)"
+    r"|(?<=\d)(?=[ \t]))"  # after a phone: "06-31-90-87-22 Karim"
     r"[ \t\n]*"
     rf"(?P<first>{_NAME})(?:[ \t]+(?P<last>{_NAME}))?[\s.!]*$"
 )

@@ -240,6 +240,11 @@ COMMON_WORDS = frozenset(
     veuillez pourriez pouvez objet pièce pièces jointe jointes ci-joint ci-jointe urgent
     urgence attention important rappel relance réclamation recours
     est-ce a-t-il a-t-elle peut-il peut-elle doit-il doit-elle
+    distinguées distingués distinguee distingues respectueuses respectueux cordiales sincères
+    aide-soignant aide-soignante auxiliaire ouvrier ouvrière vendeur vendeuse caissier caissière
+    cuisinier cuisinière chauffeur livreur serveur serveuse nounou aide-ménagère éducateur
+    éducatrice animateur animatrice enseignant enseignante professeur professeure intérim
+    lundi mardi mercredi jeudi vendredi samedi dimanche
     """.split()
 ) | frozenset(STOP_WORDS)
 
@@ -281,7 +286,8 @@ _TOKEN = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*\.?|[^\W\d_]\.", re.UNICODE
 
 
 # "l'adresse", "j'ai", "qu'il": an elided article or pronoun does not start a name.
-_ELIDED = re.compile(r"^(?:l|j|qu|n|m|s|c|t|jusqu|lorsqu|puisqu)['’]")
+_ELIDED = re.compile(r"^(?:l|j|qu|n|m|s|c|t|d|jusqu|lorsqu|puisqu)['’]")
+_GLUED_NAME = re.compile(r"[NDnd]['’][A-ZÀ-Þ]")  # N'Diaye, D'Almeida: no elision
 
 
 # "pouvez-vous", "est-il", "dites-moi": a verb with its pronoun is not a name.
@@ -512,7 +518,8 @@ class IntroNameRecognizer(FrenchRecognizer):
     def _starts_name(word: str, vocab: Vocab | None) -> bool:
         """A known first name, a capitalised word, or a word spaCy has no vector for."""
         lower = word.lower()
-        if lower in COMMON_WORDS or _ELIDED.match(lower) or _VERB_PRONOUN.search(lower):
+        elided = _ELIDED.match(lower) is not None and _GLUED_NAME.match(word) is None
+        if lower in COMMON_WORDS or elided or _VERB_PRONOUN.search(lower):
             return False
         if lower in FIRST_NAME_SET or word[:1].isupper():
             return True
