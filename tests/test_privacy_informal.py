@@ -164,7 +164,7 @@ def test_informal_form_is_masked(text: str, expected: tuple[str, str]) -> None:
         "la famille nombreuse a droit à quoi ?",
         "je vais à Lyon la semaine prochaine. Merci",
         "merci d'envoyer le formulaire par courrier",
-        "veuillez agréer mes salutations distinguées",
+        "Veuillez agréer, Madame, Monsieur, mes salutations distinguées.",
         "je suis aide-soignante de nuit, ça compte pour la retraite ?",
         "la prime Ségur est versée aux infirmières ?",
         "c'est Pâques lundi, la CAF paie quand ?",
