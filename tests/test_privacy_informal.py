@@ -133,6 +133,16 @@ def found(text: str) -> list[tuple[str, str]]:
         ("Mme TRAN Thi Mai, épouse VU", ("NOM", "VU")),
         ("sur l'avis mon nom LY est mal écrit", ("NOM", "LY")),
         ("mon mail k.traore@yahoo,fr svp", ("EMAIL", "k.traore@yahoo,fr")),
+        # round 4: kin and pet names, a name in brackets, a couple, "X c mon fils"
+        ("c sonia (la maman de kylian), on a rien reçu", ("NOM", "kylian")),
+        ("gros bisous tata nini", ("NOM", "nini")),
+        ("re moi (mathis) j'ai oublié un papier", ("NOM", "mathis")),
+        ("merci à vous, Solange et Marc Fauvel", ("NOM", "Solange et Marc Fauvel")),
+        ("jean-baptiste c mon fils, il est né en Italie", ("NOM", "jean-baptiste")),
+        ("mon mari s'appelle Pierre, il est au chômage", ("NOM", "Pierre")),
+        ("slt c moi bilal haddou jai perdu ma carte", ("NOM", "bilal haddou")),
+        # round 4: a street named after a common word, capitalised
+        ("mon adresse 1 place de la Mairie, merci", ("ADRESSE", "1 place de la Mairie")),
     ],
 )
 def test_informal_form_is_masked(text: str, expected: tuple[str, str]) -> None:
@@ -168,6 +178,9 @@ def test_informal_form_is_masked(text: str, expected: tuple[str, str]) -> None:
         "je suis aide-soignante de nuit, ça compte pour la retraite ?",
         "la prime Ségur est versée aux infirmières ?",
         "c'est Pâques lundi, la CAF paie quand ?",
+        "je peux quand meme partir en Tunisie ?",
+        "ça s'appelle comment le formulaire pour la CAF ?",
+        "la mère de famille touche le RSA",
     ],
 )
 def test_must_survive(text: str) -> None:

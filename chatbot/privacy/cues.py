@@ -194,10 +194,11 @@ _PARTICLES = frozenset(
 )
 _INTRO = re.compile(
     r"(?<![\w'’])(?:je m['’ ]?ap+el+e?s?|j['’ ]?m['’ ]?ap+el+e?|jm['’ ]?ap+el+e?|je me nomme"
-    r"|moi c['’ ]?est|moi c|moi cé|slt c|bjr c|c['’ ]?est|cé|ici|sign[ée]+|je suis|j['’ ]?suis"
-    r"|(?:hello|salut|coucou|yo|dsl|cc|hey|salam|bonsoir|bonjour|re)[ ,]+c(?:[ ]encore)?"
+    r"|moi c['’ ]?est|moi c|moi cé|slt c(?: moi)?|bjr c(?: moi)?|c['’ ]?est|cé|ici|sign[ée]+"
+    r"|je suis|j['’ ]?suis"
+    r"|(?:hello|salut|coucou|yo|dsl|cc|hey|salam|bonsoir|bonjour|re)[ ,]+c(?:[ ]encore)?(?:[ ]moi)?"
     r"|jsuis|jsui|chui|chuis|de la part de|au nom de|cordialement,?|bien [àa] vous,?"
-    r"|salutations,?|cdlt,?|cdt,?|bien cdlt,?|(?:qui|il|elle) s['’ ]?ap+el+e?)"
+    r"|salutations,?|cdlt,?|cdt,?|bien cdlt,?|s['’ ]?ap+el+e?|c moi)"
     r"[ \u00a0]+(?=\w)",
     re.IGNORECASE,
 )

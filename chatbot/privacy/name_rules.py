@@ -35,9 +35,24 @@ _GREETING_HERE = re.compile(
     rf"(?P<first>{_NAME})[ ,]+(?i:ici)\b"
 )
 _APPOSITION = re.compile(
-    rf"(?:^|[\n.!?]\s*)(?P<first>{_NAME})[ \t]*,?[ \t]+(?i:(?:mon|ma|notre) (?:ex|mari|femme"
+    rf"(?:^|[\n.!?]\s*)(?P<first>{_NAME})[ \t]*,?[ \t]+(?i:(?:c['’ ]?est |c |cest )?"
+    r"(?:mon|ma|notre) (?:ex|mari|femme"
     r"|fils|fille|fr[èe]re|s(?:oe|œ)ur|p[èe]re|m[èe]re|conjointe?|compagnon|compagne|copain"
     r"|copine|voisine?|cousine?|oncle|tante|coloc|conseill[èe]re?|b[ée]b[ée]|enfant))\b"
+)
+# "la maman de rayan", "mamie jo", "(thierry)", "Sidonie et Marc Fauvel"
+_KIN_OF = re.compile(
+    r"(?<![\w'’])(?i:maman|papa|m[èe]re|p[èe]re|fils|fille|femme|mari|fr[èe]re|s(?:oe|œ)ur"
+    rf"|tante|oncle) (?i:de|d['’])[ \t]*(?P<first>{_NAME})"
+)
+# accents required: "quand meme partir" is no "mémé"
+_PET_NAME = re.compile(
+    rf"(?<![\w'’])(?i:mamie|mami|mamy|papi|papy|tata|tatie|tonton|mémé|pépé)[ \t]+"
+    rf"(?P<first>{_NAME})"
+)
+_BRACKETED = re.compile(rf"\([ \t]*(?P<first>{_NAME})(?:[ \t]+(?P<last>{_NAME}))?[ \t]*\)")
+_COUPLE = re.compile(
+    rf"(?<![\w'’])(?P<first>{_NAME}) (?i:et|&) (?P<second>{_NAME}) (?P<last>{_NAME})(?![\w'’])"
 )
 _AFTER_WORD = re.compile(rf"(?<![\w'’])(?i:de|d['’]|pour|avec|chez)[ \t]*(?P<first>{_NAME})")
 _FAMILY = re.compile(rf"(?<![\w'’])(?i:famille)[ \t]+(?P<first>{_NAME})")
@@ -93,6 +108,20 @@ class MoreCueNameRecognizer(FrenchRecognizer):
             capital = word[:1].isupper() and not word.isupper() or word_kind(word) in "SB"
             if capital and fold(word) not in COMMON_WORDS and fold(word) not in ALLOWED_WORDS():
                 spans.add(match.span("first"))
+        for match in (*_KIN_OF.finditer(text), *_PET_NAME.finditer(text)):
+            word = match.group("first")
+            pet = match.re is _PET_NAME  # "mamie jo": any word that is no common word
+            if _first_name(word) or (pet and word_kind(word) == "U" and len(word) > 1):
+                spans.add(match.span("first"))
+        for match in _BRACKETED.finditer(text):
+            last = match.group("last")
+            if _first_name(match.group("first")) and (last is None or _surname_like(last)):
+                spans.add((match.start("first"), match.end("last" if last else "first")))
+        for match in _COUPLE.finditer(text):
+            first, second, last = match.group("first", "second", "last")
+            if _first_name(first) and _first_name(second) and word_kind(last) in "SBU":
+                if fold(last) not in COMMON_WORDS and last[:1].isupper() == second[:1].isupper():
+                    spans.add((match.start("first"), match.end("last")))
         kept = [s for s in spans if not SpacyPersonRecognizer._names_a_place(text, s[0])]
         return [RecognizerResult("NOM", s, e, self.base_score) for s, e in sorted(kept)]
 

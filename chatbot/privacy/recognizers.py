@@ -840,9 +840,11 @@ class AddressRecognizer(FrenchRecognizer):
             if not is_link:
                 if lower.rstrip(".") in _BUILDING_WORDS:
                     break
-                if lower in COMMON_WORDS - {"pasteur", "general", "général"} or (
-                    word.isdigit() and len(word) == 5
-                ):
+                # "place de la Mairie", "rue de la Gare": a capitalised word after a link
+                # names the street, common or not
+                named = word[:1].isupper() and words > 0 and end is None
+                common = lower in COMMON_WORDS - {"pasteur", "general", "général"} and not named
+                if common or (word.isdigit() and len(word) == 5):
                     break
                 after_month = _MONTH_BEFORE.search(text, 0, start) is not None
                 if word.isdigit() and not (
