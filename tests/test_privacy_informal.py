@@ -181,6 +181,10 @@ def test_informal_form_is_masked(text: str, expected: tuple[str, str]) -> None:
         "je peux quand meme partir en Tunisie ?",
         "ça s'appelle comment le formulaire pour la CAF ?",
         "la mère de famille touche le RSA",
+        "tonton et tata viennent à Noël",
+        "la prime est de 200 Noel",
+        "la commande 1234567A n'est jamais arrivée",
+        "ma référence client est 7654321B chez EDF",
     ],
 )
 def test_must_survive(text: str) -> None:

@@ -196,6 +196,29 @@ class AnyGroupingCardRecognizer(FrenchRecognizer):
                 yield match.start(), match.end()
 
 
+# An order, an invoice or a parcel number has the same shape: those cues keep it.
+_OTHER_NUMBER = re.compile(
+    r"(?:commande|facture|colis|suivi|client|contrat|ticket|r[ée]f[ée]rence|r[ée]f\.?|"
+    r"transaction|billet|r[ée]servation)\b[^\n,.;]{0,20}$",
+    re.IGNORECASE,
+)
+
+
+class LoneJobseekerIdRecognizer(FrenchRecognizer):
+    """France Travail's identifier shape, seven digits and a letter, needs no cue ("bjr Lucas
+    Petit 3098765B"); any cue (CAF, France Travail) scores higher and wins."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "FRANCE_TRAVAIL", [Rule(r"(?<![\w])\d{7}[A-Z](?![\w])", flags=0)], score=0.55
+        )
+
+    def candidates(self, text: str) -> Iterable[tuple[int, int]]:
+        for start, end in super().candidates(text):
+            if not _OTHER_NUMBER.search(text, max(0, start - 40), start):
+                yield start, end
+
+
 _PLATE_CONTEXT = (
     "plaque",
     "immatriculation",
@@ -213,9 +236,7 @@ def build_id_recognizers() -> list[FrenchRecognizer]:
         AnyGroupingCardRecognizer(),
         # France Travail's identifier shape, seven digits and a letter, needs no cue:
         # "bjr Lucas Petit 3098765B". Any cue (CAF, France Travail) scores higher and wins.
-        FrenchRecognizer(
-            "FRANCE_TRAVAIL", [Rule(r"(?<![\w])\d{7}[A-Z](?![\w])", flags=0)], score=0.55
-        ),
+        LoneJobseekerIdRecognizer(),
         # The French passport's own shape needs no cue: "TCHAKOUNTE Brice 15HP67321".
         FrenchRecognizer(
             "PASSEPORT",

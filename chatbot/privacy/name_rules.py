@@ -26,7 +26,7 @@ _NAME = r"[^\W\d_]+(?:[-'’][^\W\d_]+)*"
 # The message's last words after a sentence break, a closing bracket or a sign-off word.
 _TAIL = re.compile(
     r"(?:[\n!?;)]|(?<!\b[A-Za-z])\.|\b(?i:merci|cdlt|cdt|cordialement|bisous|bises|a\+|@\+)"
-    r"|(?<=\d)(?=[ \t]))"  # after a phone: "06-31-90-87-22 Karim"
+    r"|(?P<num>(?<=\d))(?=[ \t]))"  # after a phone: "06-31-90-87-22 Karim"
     r"[ \t\n]*"
     rf"(?P<first>{_NAME})(?:[ \t]+(?P<last>{_NAME}))?[\s.!]*$"
 )
@@ -58,13 +58,14 @@ _AFTER_WORD = re.compile(rf"(?<![\w'’])(?i:de|d['’]|pour|avec|chez)[ \t]*(?P
 _FAMILY = re.compile(rf"(?<![\w'’])(?i:famille)[ \t]+(?P<first>{_NAME})")
 
 
-def _first_name(word: str, capital_needed: bool = False) -> bool:
-    """A listed first name; an everyday word ("rose", "marine") only when capitalised."""
-    if word_kind(word) not in "FB":
+def _first_name(word: str, strict: bool = False) -> bool:
+    """A listed first name; an everyday word ("rose", "marine") only when capitalised, and
+    never when ``strict``."""
+    if word_kind(word) not in "FB" or (strict and fold(word) in WORDLIKE):
         return False
     if word[:1].isupper():
         return True
-    return not capital_needed and fold(word) not in WORDLIKE
+    return fold(word) not in WORDLIKE
 
 
 def _surname_like(word: str) -> bool:
@@ -81,7 +82,8 @@ class MoreCueNameRecognizer(FrenchRecognizer):
     ) -> list[RecognizerResult]:
         spans: set[tuple[int, int]] = set()
         tail = _TAIL.search(text)
-        if tail and _first_name(tail.group("first")):
+        # after a number, not a word that is also a name: "la prime est de 200 Noel"
+        if tail and _first_name(tail.group("first"), tail.group("num") is not None):
             last = tail.group("last")
             if last is None:
                 spans.add(tail.span("first"))
@@ -100,7 +102,7 @@ class MoreCueNameRecognizer(FrenchRecognizer):
             word = match.group("first")
             lower = fold(word)
             # "de Noël", "de France": an everyday word is no first name here
-            if _first_name(word, True) and lower not in ALLOWED_WORDS() and lower not in WORDLIKE:
+            if word[:1].isupper() and _first_name(word, True) and lower not in ALLOWED_WORDS():
                 if not _next_capitalised(text, match.end("first")):  # pairs: cues.py
                     spans.add(match.span("first"))
         for match in _FAMILY.finditer(text):
@@ -110,8 +112,10 @@ class MoreCueNameRecognizer(FrenchRecognizer):
                 spans.add(match.span("first"))
         for match in (*_KIN_OF.finditer(text), *_PET_NAME.finditer(text)):
             word = match.group("first")
-            pet = match.re is _PET_NAME  # "mamie jo": any word that is no common word
-            if _first_name(word) or (pet and word_kind(word) == "U" and len(word) > 1):
+            # "bisous mamie jo": an unknown word, capitalised or closing the clause
+            pet = match.re is _PET_NAME and word_kind(word) == "U" and len(word) > 1
+            closes = re.match(r"\s*(?:[,.!?;)\n]|$)", text[match.end() :]) is not None
+            if _first_name(word) or (pet and (word[:1].isupper() or closes)):
                 spans.add(match.span("first"))
         for match in _BRACKETED.finditer(text):
             last = match.group("last")
