@@ -141,6 +141,10 @@ def found(text: str) -> list[tuple[str, str]]:
         ("jean-baptiste c mon fils, il est né en Italie", ("NOM", "jean-baptiste")),
         ("mon mari s'appelle Pierre, il est au chômage", ("NOM", "Pierre")),
         ("slt c moi bilal haddou jai perdu ma carte", ("NOM", "bilal haddou")),
+        # round 4: a lower-case name after "Mr", a two-digit year after "né en", "ptit fils"
+        ("Mr girard n'a jamais répondu", ("NOM", "girard")),
+        ("je suis née en 72 au Maroc", ("DATE_NAISSANCE", "72")),
+        ("ma ptite fille lina a besoin d'une bourse", ("NOM", "lina")),
         # round 4: a street named after a common word, capitalised
         ("mon adresse 1 place de la Mairie, merci", ("ADRESSE", "1 place de la Mairie")),
     ],
@@ -183,6 +187,8 @@ def test_informal_form_is_masked(text: str, expected: tuple[str, str]) -> None:
         "la mère de famille touche le RSA",
         "tonton et tata viennent à Noël",
         "la prime est de 200 Noel",
+        "je suis né en 85 ans ?",
+        "Mr est absent aujourd'hui, la directrice aussi",
         "la commande 1234567A n'est jamais arrivée",
         "ma référence client est 7654321B chez EDF",
     ],

@@ -97,7 +97,7 @@ _NOT_BIRTH = re.compile(
     re.IGNORECASE,
 )
 _YEAR_AFTER_EN = re.compile(
-    rf"\s+en\s+((?:(?:{_MONTHS})\s+)?(?:19|20)\d{{2}}"
+    rf"\s+en\s+((?:(?:{_MONTHS})\s+)?(?:(?:19|20)\d{{2}}|[4-9]\d(?!\s*(?:ans|%|€|euros)))"
     # the day after the year: "né en mars 1990 le 12", "né en 1975 le 4 juillet"
     rf"(?:,?\s+le\s+(?:\d{{1,2}}|1er)(?:\s+(?:{_MONTHS}))?(?![\w/]))?)(?!\d)",
     re.IGNORECASE,

@@ -53,7 +53,8 @@ kylian nolan noam louna romy anna maëva maeva cindy jessy jérémie jeremie gwe
 nolwenn maïwenn maiwenn yann ronan gabin lenny rafael naël nael wassim samy sami younes ryad
 riyad rania latifa binta coumba oumou hawa boubacar seydou modibo huong linh ngoc
 bernadette huguette gisèle giselle raymonde lucienne jeannine maryse paulo joão joao josé jose
-fernanda carlos miguel francisco rose
+fernanda carlos miguel francisco rose ryan rayane rayan kenzo ilan eden lyna nahia inaya
+maylis lisa-marie jean-marc-antoine mohammed-amine
 """
 
 # Frequent surnames in France (including names of North and West African, Portuguese,

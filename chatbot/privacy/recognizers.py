@@ -382,6 +382,8 @@ def _name_tokens(
             break
         if not (_is_capitalised(bare) or allow_lower):
             break
+        if after_title and tokens and _is_capitalised(text[tokens[0][0]]) and bare.islower():
+            break  # "M. Bernard demain": the case changes, the name ends
         end = match.end() - (1 if word.endswith(".") and not is_initial else 0)
         tokens.append((match.start(), end))
         cursor = end
@@ -421,10 +423,15 @@ class TitleNameRecognizer(FrenchRecognizer):
         for match in self.TITLES.finditer(text):
             title = match.group(0)
             # "Me"/"Dr" in capitals only, followed by a capitalised name (not "me voici").
+            # "Mr dupont", "Mme diallo": lower-case names after any title but "Me" ("me voici")
             allow_lower = title[:1].islower() or title.lower() in {
                 "madame",
                 "monsieur",
                 "mademoiselle",
+                "mr",
+                "mme",
+                "mlle",
+                "m.",
             }
             span = _name_tokens(
                 text, match.end(), allow_lower=allow_lower, max_tokens=4, after_title=True
