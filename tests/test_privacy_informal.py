@@ -145,6 +145,9 @@ def found(text: str) -> list[tuple[str, str]]:
         ("Mr girard n'a jamais répondu", ("NOM", "girard")),
         ("je suis née en 72 au Maroc", ("DATE_NAISSANCE", "72")),
         ("ma ptite fille lina a besoin d'une bourse", ("NOM", "lina")),
+        # round 4: a first name with an initial, a name in brackets before a comma
+        ("Bonne journée, Kevin D.", ("NOM", "Kevin D")),
+        ("ma fille (Lina, 4 ans) est malade", ("NOM", "Lina")),
         # round 4: a street named after a common word, capitalised
         ("mon adresse 1 place de la Mairie, merci", ("ADRESSE", "1 place de la Mairie")),
     ],
@@ -188,6 +191,7 @@ def test_informal_form_is_masked(text: str, expected: tuple[str, str]) -> None:
         "tonton et tata viennent à Noël",
         "la prime est de 200 Noel",
         "je suis né en 85 ans ?",
+        "le formulaire (Cerfa, page 2) pour la CAF",
         "Mr est absent aujourd'hui, la directrice aussi",
         "la commande 1234567A n'est jamais arrivée",
         "ma référence client est 7654321B chez EDF",

@@ -136,7 +136,9 @@ def _allowed_spans(text: str, pattern: re.Pattern[str]) -> list[tuple[int, int]]
 
 _PLACEHOLDER = re.compile(r"<\s*[A-Z_]+_\d+\s*>")
 _TRAILING = re.compile(
-    r"(?:[\s,;:.()'’-]+|\b(?:de|du|des|la|le|les|et|à|a|l|d)\b)+$", re.IGNORECASE
+    # "l", "d" in lower case only: "Kevin D." keeps its initial
+    r"(?:[\s,;:.()'’-]+|\b(?:de|du|des|la|le|les|et|à|a|(?-i:l|d))\b)+$",
+    re.IGNORECASE,
 )
 # "M. PONS", "Mme KONÉ": after a title, a short word in capitals is a name, not an acronym.
 _AFTER_TITLE = re.compile(

@@ -50,7 +50,11 @@ _PET_NAME = re.compile(
     rf"(?<![\w'’])(?i:mamie|mami|mamy|papi|papy|tata|tatie|tonton|mémé|pépé)[ \t]+"
     rf"(?P<first>{_NAME})"
 )
-_BRACKETED = re.compile(rf"\([ \t]*(?P<first>{_NAME})(?:[ \t]+(?P<last>{_NAME}))?[ \t]*\)")
+_BRACKETED = re.compile(
+    rf"\([ \t]*(?P<first>{_NAME})(?:[ \t]+(?P<last>{_NAME}))?[ \t]*[),]"  # "(Lina, 4 ans)"
+)
+# "Kevin D.", "Sophie L.": a first name and an initial
+_WITH_INITIAL = re.compile(rf"(?<![\w'’])(?P<first>{_NAME}) [A-ZÀ-Þ]\.(?!\w)")
 _COUPLE = re.compile(
     rf"(?<![\w'’])(?P<first>{_NAME}) (?i:et|&) (?P<second>{_NAME}) (?P<last>{_NAME})(?![\w'’])"
 )
@@ -121,6 +125,9 @@ class MoreCueNameRecognizer(FrenchRecognizer):
             last = match.group("last")
             if _first_name(match.group("first")) and (last is None or _surname_like(last)):
                 spans.add((match.start("first"), match.end("last" if last else "first")))
+        for match in _WITH_INITIAL.finditer(text):
+            if match.group("first")[:1].isupper() and _first_name(match.group("first"), True):
+                spans.add((match.start("first"), match.end()))
         for match in _COUPLE.finditer(text):
             first, second, last = match.group("first", "second", "last")
             if _first_name(first) and _first_name(second) and word_kind(last) in "SBU":
