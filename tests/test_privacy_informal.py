@@ -145,6 +145,8 @@ def found(text: str) -> list[tuple[str, str]]:
         ("Mr girard n'a jamais répondu", ("NOM", "girard")),
         ("je suis née en 72 au Maroc", ("DATE_NAISSANCE", "72")),
         ("ma ptite fille lina a besoin d'une bourse", ("NOM", "lina")),
+        # round 4: the letter O typed for a zero in a phone
+        ("mon tel 07 61 22 83 4O merci", ("TEL", "07 61 22 83 4O")),
         # round 4: a first name with an initial, a name in brackets before a comma
         ("Bonne journée, Kevin D.", ("NOM", "Kevin D")),
         ("ma fille (Lina, 4 ans) est malade", ("NOM", "Lina")),
@@ -192,6 +194,7 @@ def test_informal_form_is_masked(text: str, expected: tuple[str, str]) -> None:
         "la prime est de 200 Noel",
         "je suis né en 85 ans ?",
         "le formulaire (Cerfa, page 2) pour la CAF",
+        "bonjour bonsoir, oooo 12 34 56 78 ?",
         "Mr est absent aujourd'hui, la directrice aussi",
         "la commande 1234567A n'est jamais arrivée",
         "ma référence client est 7654321B chez EDF",

@@ -361,6 +361,9 @@ def _phone_ok(value: str) -> bool:
     return len(digits) == 10 and digits[1] != "8"  # 08: companies' and services' numbers
 
 
+_O_AS_ZERO = str.maketrans("Oo", "00")
+
+
 class LoosePhoneRecognizer(FrenchRecognizer):
     """Phones with any one kind of separator, or spelled out in words."""
 
@@ -373,6 +376,14 @@ class LoosePhoneRecognizer(FrenchRecognizer):
                 value = match.group(0)
                 if regex is _PHONE_INTL or (_consistent(value) and _phone_ok(value)):
                     yield match.start(), match.end()
+        if "O" in text or "o" in text:
+            # "06 12 45 78 9O": the letter O typed for a zero (same length, same offsets)
+            zeroed = text.translate(_O_AS_ZERO)
+            for match in _PHONE_NATIONAL.finditer(zeroed):
+                value = match.group(0)
+                if value != text[match.start() : match.end()] and _consistent(value):
+                    if _phone_ok(value):
+                        yield match.start(), match.end()
         yield from spelled_phones(text)
 
 
