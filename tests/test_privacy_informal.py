@@ -145,6 +145,8 @@ def found(text: str) -> list[tuple[str, str]]:
         ("Mr girard n'a jamais répondu", ("NOM", "girard")),
         ("je suis née en 72 au Maroc", ("DATE_NAISSANCE", "72")),
         ("ma ptite fille lina a besoin d'une bourse", ("NOM", "lina")),
+        # round 4: a first name opening the message with an age, even an everyday word's
+        ("claire, 19 ans, je cherche une alternance", ("NOM", "claire")),
         # round 4: the letter O typed for a zero in a phone
         ("mon tel 07 61 22 83 4O merci", ("TEL", "07 61 22 83 4O")),
         # round 4: a first name with an initial, a name in brackets before a comma
@@ -195,6 +197,7 @@ def test_informal_form_is_masked(text: str, expected: tuple[str, str]) -> None:
         "je suis né en 85 ans ?",
         "le formulaire (Cerfa, page 2) pour la CAF",
         "bonjour bonsoir, oooo 12 34 56 78 ?",
+        "jeune, 23 ans, je cherche une formation",
         "Mr est absent aujourd'hui, la directrice aussi",
         "la commande 1234567A n'est jamais arrivée",
         "ma référence client est 7654321B chez EDF",

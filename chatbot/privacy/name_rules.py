@@ -58,6 +58,12 @@ _WITH_INITIAL = re.compile(rf"(?<![\w'’])(?P<first>{_NAME}) [A-ZÀ-Þ]\.(?!\w)
 _COUPLE = re.compile(
     rf"(?<![\w'’])(?P<first>{_NAME}) (?i:et|&) (?P<second>{_NAME}) (?P<last>{_NAME})(?![\w'’])"
 )
+# "marine, 23 ans, ...": a first name opening the message with an age, even an everyday
+# word's ("marine", "rose")
+_AGED = re.compile(
+    rf"(?:^|[\n.!?]\s*|\b(?i:bonjour|bjr|slt|salut|moi c|moi c'est)[ ,]+)(?P<first>{_NAME})"
+    rf"(?:[ \t]+(?P<last>{_NAME}))?[ \t]*,?[ \t]*\d{{1,2}}[ \t]?ans\b"
+)
 _AFTER_WORD = re.compile(rf"(?<![\w'’])(?i:de|d['’]|pour|avec|chez)[ \t]*(?P<first>{_NAME})")
 _FAMILY = re.compile(rf"(?<![\w'’])(?i:famille)[ \t]+(?P<first>{_NAME})")
 
@@ -125,6 +131,11 @@ class MoreCueNameRecognizer(FrenchRecognizer):
             last = match.group("last")
             if _first_name(match.group("first")) and (last is None or _surname_like(last)):
                 spans.add((match.start("first"), match.end("last" if last else "first")))
+        for match in _AGED.finditer(text):
+            last = match.group("last")
+            if word_kind(match.group("first")) in "FB":
+                end = "last" if last and _surname_like(last) else "first"
+                spans.add((match.start("first"), match.end(end)))
         for match in _WITH_INITIAL.finditer(text):
             if match.group("first")[:1].isupper() and _first_name(match.group("first"), True):
                 spans.add((match.start("first"), match.end()))
