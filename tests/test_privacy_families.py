@@ -171,6 +171,10 @@ def survives(text: str, term: str) -> bool:
         ("je suis de 1961, quand partir en retraite ?", ("DATE_NAISSANCE", "1961"), "retraite"),
         ("Paul Girard (05.06.1971) pour l'ASPA", ("DATE_NAISSANCE", "05.06.1971"), "ASPA"),
         ("ma date de naissance est bonne, le rdv est le 12/03/2025", None, "12/03/2025"),
+        ("le 04/05/1992 c'est ma date de naissance", ("DATE_NAISSANCE", "04/05/1992"), "c'est"),
+        ("née à Lyon en 1978, je veux ma retraite", ("DATE_NAISSANCE", "1978"), "Lyon"),
+        ("rdv le 12/03/2025, ma date de naissance est fausse", None, "12/03/2025"),
+        ("je suis allé à Paris en 2019 pour le travail", None, "2019"),
         # round 4: identifiers with plural or benefit cues, a key named, in brackets
         (
             "nos numeros fiscaux : lui 1234567890123, moi 2234567890123 pour la déclaration",

@@ -97,6 +97,8 @@ _NOT_BIRTH = re.compile(
     re.IGNORECASE,
 )
 _YEAR_AFTER_EN = re.compile(
+    # "né en 1978", "né à Lyon en 1978", "né au Maroc en 1978"
+    r"(?:\s+(?:à|a|au|aux)\s+[A-Za-zÀ-ÿ'’\-]+(?:\s+[A-ZÀ-Þ][\w'’\-]*)?)?"
     rf"\s+en\s+((?:(?:{_MONTHS})\s+)?(?:(?:19|20)\d{{2}}|[4-9]\d(?!\s*(?:ans|%|€|euros)))"
     # the day after the year: "né en mars 1990 le 12", "né en 1975 le 4 juillet"
     rf"(?:,?\s+le\s+(?:\d{{1,2}}|1er)(?:\s+(?:{_MONTHS}))?(?![\w/]))?)(?!\d)",
@@ -117,6 +119,14 @@ _CLAUSE_BREAK = re.compile(r"[!?;\n]|\.\s|,\s*(?:et|mais|rdv|le rdv)\b", re.IGNO
 WINDOW = 40
 
 
+# "le 04/05/1992 c'est ma date de naissance": the date before its cue
+_CUE_AFTER = re.compile(
+    r"[ \t]+(?:c['’ ]?est |c |est |cest |=[ \t]*)?(?:ma|sa|la|votre|mon|son) (?:date de naiss|ddn"
+    r"|anniversaire)",
+    re.IGNORECASE,
+)
+
+
 class CueBirthDateRecognizer(FrenchRecognizer):
     def __init__(self) -> None:
         super().__init__("DATE_NAISSANCE", [], score=0.88)
@@ -124,6 +134,9 @@ class CueBirthDateRecognizer(FrenchRecognizer):
     def candidates(self, text: str) -> Iterable[tuple[int, int]]:
         for year in _YEAR_OF.finditer(text):
             yield year.span(1)
+        for date in _DATE.finditer(text):
+            if _HAS_YEAR.search(date.group(0)) and _CUE_AFTER.match(text, date.end()):
+                yield date.span()
         for cue in _BIRTH_CUE.finditer(text):
             if _NOT_BIRTH.search(text, max(0, cue.start() - 25), cue.start()):
                 continue
