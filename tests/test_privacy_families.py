@@ -151,6 +151,46 @@ def survives(text: str, term: str) -> bool:
             ("IBAN", "FR 76 3000 4000 0312 3456 7890 143"),
             "CAF",
         ),
+        # round 4: birth dates with the day after the year, far after their cue, "du"
+        (
+            "née en juin 1983 le 9, à Dakar, pour ma nationalité",
+            ("DATE_NAISSANCE", "juin 1983 le 9"),
+            "Dakar",
+        ),
+        (
+            "né en 1962 le 3 mai, j'ai droit à la retraite ?",
+            ("DATE_NAISSANCE", "1962 le 3 mai"),
+            "retraite",
+        ),
+        (
+            "ma date de naissance est mal écrite sur mon attestation CAF, c'est le 4 juin 1979",
+            ("DATE_NAISSANCE", "4 juin 1979"),
+            "CAF",
+        ),
+        ("je suis né le 3 du 11 1990 et je vis à Metz", ("DATE_NAISSANCE", "3 du 11 1990"), "Metz"),
+        ("je suis de 1961, quand partir en retraite ?", ("DATE_NAISSANCE", "1961"), "retraite"),
+        ("Paul Girard (05.06.1971) pour l'ASPA", ("DATE_NAISSANCE", "05.06.1971"), "ASPA"),
+        ("ma date de naissance est bonne, le rdv est le 12/03/2025", None, "12/03/2025"),
+        ("le 04/05/1992 c'est ma date de naissance", ("DATE_NAISSANCE", "04/05/1992"), "c'est"),
+        ("née à Lyon en 1978, je veux ma retraite", ("DATE_NAISSANCE", "1978"), "Lyon"),
+        ("rdv le 12/03/2025, ma date de naissance est fausse", None, "12/03/2025"),
+        ("je suis allé à Paris en 2019 pour le travail", None, "2019"),
+        # round 4: identifiers with plural or benefit cues, a key named, in brackets
+        (
+            "nos numeros fiscaux : lui 1234567890123, moi 2234567890123 pour la déclaration",
+            ("FISCAL", "2234567890123"),
+            "déclaration",
+        ),
+        ("dossier 4567123, l'apl a baissé de 30 euros", ("CAF", "4567123"), "30 euros"),
+        ("Ali Kaci 6543219T absent au rdv de lundi", ("FRANCE_TRAVAIL", "6543219T"), "lundi"),
+        ("num allocataire 7963772A pour le RSA", ("CAF", "7963772A"), "RSA"),
+        ("secu 1 84 03 75 112 345 clé 07 merci", ("NIR", "1 84 03 75 112 345 clé 07"), "merci"),
+        ("mon passeport (AB1234567) expire en mai", ("PASSEPORT", "AB1234567"), "mai"),
+        (
+            "4970 1012 3456 7891 exp 11/27 crypto 321 pour l'amende",
+            ("CB", "4970 1012 3456 7891"),
+            "11/27",
+        ),
         # words that are holidays, not people
         ("la prime de Noël est versée quand ?", None, "prime de Noël"),
         ("c'est Pâques lundi, la CAF paie quand ?", None, "Pâques"),

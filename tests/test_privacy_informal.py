@@ -88,6 +88,72 @@ def found(text: str) -> list[tuple[str, str]]:
         ("ma date de naissance c 3 avril 85", ("DATE_NAISSANCE", "3 avril 85")),
         ("DDN 12.05.1990", ("DATE_NAISSANCE", "12.05.1990")),
         ("ma date de naissance c 20/03/1976", ("DATE_NAISSANCE", "20/03/1976")),
+        # round 4: a lower-case "m." title, a particle opening the surname after a title
+        ("mon proprietaire m. Garnier ne repond plus", ("NOM", "Garnier")),
+        ("c'est pour madame le guen, ma voisine", ("NOM", "le guen")),
+        # round 4: cities typed in lower case or with an elision, flats before the number
+        (
+            "adresse : 8 rue des Lilas, 59491 Villeneuve d'Ascq merci",
+            ("ADRESSE", "8 rue des Lilas, 59491 Villeneuve d'Ascq"),
+        ),
+        (
+            "j'habite 3 av foch 62200 boulogne sur mer depuis mai",
+            ("ADRESSE", "3 av foch 62200 boulogne sur mer"),
+        ),
+        (
+            "au 9 rue du port 93200 saint denis le facteur passe pas",
+            ("ADRESSE", "9 rue du port 93200 saint denis"),
+        ),
+        (
+            "esc 2 porte 41 cité Lumière 13014 marseille",
+            ("ADRESSE", "esc 2 porte 41 cité Lumière 13014 marseille"),
+        ),
+        (
+            "adresse : 7 allée des Pins, 3e étage porte droite",
+            ("ADRESSE", "7 allée des Pins, 3e étage porte droite"),
+        ),
+        ("on vit lieu-dit Les Essarts depuis 10 ans", ("ADRESSE", "lieu-dit Les Essarts")),
+        ("je loge chez ma tante, 14 grande rue", ("ADRESSE", "14 grande rue")),
+        # round 4: first names signing off, introduced, in apposition, after "de"
+        ("ok j'ai compris, bonne journée. rachida", ("NOM", "rachida")),
+        ("rappelez moi au 07 12 45 78 96. Nathalie", ("NOM", "Nathalie")),
+        ("c'est réglé :) sabrina", ("NOM", "sabrina")),
+        ("slt nono ici jai une question sur la prime", ("NOM", "nono")),
+        ("karine ma conseillère est partie, qui suit mon dossier ?", ("NOM", "karine")),
+        ("pour l'inscription de Timéo a la creche, on doit fournir quoi ?", ("NOM", "Timéo")),
+        ("bonjour la famille Ozturk a besoin d'un logement social", ("NOM", "Ozturk")),
+        ("Garnier a la caf m'a dit de rappeler", ("NOM", "Garnier")),
+        ("ma référente qui s'appelle Nadège est absente", ("NOM", "Nadège")),
+        ("jsui ibrahima et g perdu mon titre", ("NOM", "ibrahima")),
+        ("cdlt, m. roussel", ("NOM", "roussel")),
+        # round 4: a first name after a phone, a name before its own e-mail, short capitals
+        # after "épouse" or "nom", an e-mail with a comma for its last dot
+        ("rappelez svp 07-12-45-78-96 Sofiane", ("NOM", "Sofiane")),
+        ("Julie Garnier julie.garnier@free.fr 06 11 22 33 44", ("NOM", "Julie Garnier")),
+        ("Mme TRAN Thi Mai, épouse VU", ("NOM", "VU")),
+        ("sur l'avis mon nom LY est mal écrit", ("NOM", "LY")),
+        ("mon mail k.traore@yahoo,fr svp", ("EMAIL", "k.traore@yahoo,fr")),
+        # round 4: kin and pet names, a name in brackets, a couple, "X c mon fils"
+        ("c sonia (la maman de kylian), on a rien reçu", ("NOM", "kylian")),
+        ("gros bisous tata nini", ("NOM", "nini")),
+        ("re moi (mathis) j'ai oublié un papier", ("NOM", "mathis")),
+        ("merci à vous, Solange et Marc Fauvel", ("NOM", "Solange et Marc Fauvel")),
+        ("jean-baptiste c mon fils, il est né en Italie", ("NOM", "jean-baptiste")),
+        ("mon mari s'appelle Pierre, il est au chômage", ("NOM", "Pierre")),
+        ("slt c moi bilal haddou jai perdu ma carte", ("NOM", "bilal haddou")),
+        # round 4: a lower-case name after "Mr", a two-digit year after "né en", "ptit fils"
+        ("Mr girard n'a jamais répondu", ("NOM", "girard")),
+        ("je suis née en 72 au Maroc", ("DATE_NAISSANCE", "72")),
+        ("ma ptite fille lina a besoin d'une bourse", ("NOM", "lina")),
+        # round 4: a first name opening the message with an age, even an everyday word's
+        ("claire, 19 ans, je cherche une alternance", ("NOM", "claire")),
+        # round 4: the letter O typed for a zero in a phone
+        ("mon tel 07 61 22 83 4O merci", ("TEL", "07 61 22 83 4O")),
+        # round 4: a first name with an initial, a name in brackets before a comma
+        ("Bonne journée, Kevin D.", ("NOM", "Kevin D")),
+        ("ma fille (Lina, 4 ans) est malade", ("NOM", "Lina")),
+        # round 4: a street named after a common word, capitalised
+        ("mon adresse 1 place de la Mairie, merci", ("ADRESSE", "1 place de la Mairie")),
     ],
 )
 def test_informal_form_is_masked(text: str, expected: tuple[str, str]) -> None:
@@ -111,10 +177,39 @@ def test_informal_form_is_masked(text: str, expected: tuple[str, str]) -> None:
         "j'ai demandé l'acte de naissance le 12/03/2024 à la mairie",
         "je ne sais pas, le 12/03/2024 j'ai envoyé le dossier",
         "rdv le 05/06/2025 à la CAF, merci beaucoup",
+        "il faut une carte d'identite de moins de 5 ans",
+        "le mur fait 3 m. de haut, il faut un permis ?",
+        "madame la directrice de la CAF ne répond pas",
+        "c'est inadmissible, trois mois sans réponse",
+        "la prime de Noël et les aides de France Travail",
+        "la famille nombreuse a droit à quoi ?",
+        "je vais à Lyon la semaine prochaine. Merci",
+        "merci d'envoyer le formulaire par courrier",
+        "Veuillez agréer, Madame, Monsieur, mes salutations distinguées.",
+        "je suis aide-soignante de nuit, ça compte pour la retraite ?",
+        "la prime Ségur est versée aux infirmières ?",
+        "c'est Pâques lundi, la CAF paie quand ?",
+        "je peux quand meme partir en Tunisie ?",
+        "ça s'appelle comment le formulaire pour la CAF ?",
+        "la mère de famille touche le RSA",
+        "tonton et tata viennent à Noël",
+        "la prime est de 200 Noel",
+        "je suis né en 85 ans ?",
+        "le formulaire (Cerfa, page 2) pour la CAF",
+        "bonjour bonsoir, oooo 12 34 56 78 ?",
+        "jeune, 23 ans, je cherche une formation",
+        "Mr est absent aujourd'hui, la directrice aussi",
+        "la commande 1234567A n'est jamais arrivée",
+        "ma référence client est 7654321B chez EDF",
     ],
 )
 def test_must_survive(text: str) -> None:
     assert found(text) == []
+
+
+def test_comma_for_a_dot_ends_no_well_formed_email() -> None:
+    text = "écrivez à contact@caf.fr, com d'habitude"
+    assert found(text) == [("EMAIL", "contact@caf.fr")]
 
 
 def test_phone_split_over_two_messages_is_masked() -> None:

@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from chatbot.privacy.cues import build_cue_recognizers
 from chatbot.privacy.ids import build_id_recognizers
 from chatbot.privacy.informal import build_informal_recognizers, normalise
+from chatbot.privacy.name_rules import build_name_rule_recognizers
 from chatbot.privacy.postal import build_postal_recognizers
 from chatbot.privacy.recognizers import (
     COMMON_WORDS,
@@ -109,6 +110,7 @@ def _build_analyzer() -> AnalyzerEngine:
         *build_id_recognizers(),
         *build_spelled_recognizers(),
         *build_postal_recognizers(),
+        *build_name_rule_recognizers(),
     ]
     for recognizer in everything:
         registry.add_recognizer(recognizer)
@@ -134,10 +136,16 @@ def _allowed_spans(text: str, pattern: re.Pattern[str]) -> list[tuple[int, int]]
 
 _PLACEHOLDER = re.compile(r"<\s*[A-Z_]+_\d+\s*>")
 _TRAILING = re.compile(
-    r"(?:[\s,;:.()'’-]+|\b(?:de|du|des|la|le|les|et|à|a|l|d)\b)+$", re.IGNORECASE
+    # "l", "d" in lower case only: "Kevin D." keeps its initial
+    r"(?:[\s,;:.()'’-]+|\b(?:de|du|des|la|le|les|et|à|a|(?-i:l|d))\b)+$",
+    re.IGNORECASE,
 )
 # "M. PONS", "Mme KONÉ": after a title, a short word in capitals is a name, not an acronym.
-_AFTER_TITLE = re.compile(r"(?<![\w])(?:M\.|Mme|MME|Mlle|Mr|MR|Monsieur|Madame|monsieur|madame) $")
+_AFTER_TITLE = re.compile(
+    r"(?<![\w])(?:M\.|Mme|MME|Mlle|Mr|MR|Monsieur|Madame|monsieur|madame"
+    # "épouse PHAM", "mon nom LY": a name cue too
+    r"|(?i:[ée]pouse|veuve|n[ée]e|nom(?: de famille)?(?: ?:)?)) $"
+)
 _LEADING = re.compile(r"^(?:[\s,;:.()'’-]+|\b(?:de|du|des|et|à)\b)+", re.IGNORECASE)
 
 

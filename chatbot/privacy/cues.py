@@ -3,8 +3,7 @@
 - birth dates: a birth cue ("né", "née le", "DDN", "date de naiss.", "je suis du") then the
   first date within a short window of the same clause ("né au Maroc le 20/09/1997",
   "née 1 octobre 78", "né en 1985": a year alone only right after "né(e) en");
-- NIR in any grouping ("152 1233 7511 23 46") or with its key apart ("... clé 36"),
-  always checksummed;
+- NIR in any grouping or with its key apart: ``nir.py``, registered here;
 - names from cues and the shape of the words, with no lexicon needed: after an
   introduction ("moi c kofi hadjadj"), right before an e-mail or a phone ("Thi Hoa
   Tounkara - x@y.fr"), as a message's last line or clause ("merci !\\nines kowalczyk"),
@@ -22,7 +21,6 @@ from collections.abc import Iterable
 from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from chatbot.privacy import checksums
 from chatbot.privacy.informal import word_kind
 from chatbot.privacy.name_cues import (
     ALLOWED_WORDS,
@@ -32,6 +30,7 @@ from chatbot.privacy.name_cues import (
     ROLE_AFTER,
     SIGN_OFF,
 )
+from chatbot.privacy.nir import GroupedNirRecognizer
 from chatbot.privacy.recognizers import (
     _ELIDED,
     _TITLE_WORDS,
@@ -56,6 +55,7 @@ _DAY_WORDS = (
 _YEAR_WORDS = r"(?:mille|mil) neuf cents?(?:[ \-][a-z\-]+){0,3}|deux mille(?:[ \-][a-z\-]+){0,2}"
 _DATE = re.compile(
     r"(?<![\w/.\-])(?:\d{1,2}(?:er)?[/.\- ]\d{1,2}[/.\- ](?:\d{4}|\d{2})"
+    r"|\d{1,2}(?:er)? du \d{1,2}[ /](?:19|20)\d{2}"  # "le 7 du 9 1988"
     rf"|(?:\d{{1,2}}|1er) (?:{_MONTHS})(?: (?:\d{{4}}|\d{{2}}|{_YEAR_WORDS}))?"
     rf"|(?:{_DAY_WORDS}) (?:{_MONTHS})(?: (?:\d{{4}}|{_YEAR_WORDS}))?"
     r"|\d{4}-\d{2}-\d{2}|\d{8})(?![\w/]|[.\-]\d|:\d| ?h\d)",
@@ -97,11 +97,34 @@ _NOT_BIRTH = re.compile(
     re.IGNORECASE,
 )
 _YEAR_AFTER_EN = re.compile(
-    rf"\s+en\s+((?:(?:{_MONTHS})\s+)?(?:19|20)\d{{2}})(?!\d)", re.IGNORECASE
+    # "né en 1978", "né à Lyon en 1978", "né au Maroc en 1978"
+    r"(?:\s+(?:à|a|au|aux)\s+[A-Za-zÀ-ÿ'’\-]+(?:\s+[A-ZÀ-Þ][\w'’\-]*)?)?"
+    rf"\s+en\s+((?:(?:{_MONTHS})\s+)?(?:(?:19|20)\d{{2}}|[4-9]\d(?!\s*(?:ans|%|€|euros)))"
+    # the day after the year: "né en mars 1990 le 12", "né en 1975 le 4 juillet"
+    rf"(?:,?\s+le\s+(?:\d{{1,2}}|1er)(?:\s+(?:{_MONTHS}))?(?![\w/]))?)(?!\d)",
+    re.IGNORECASE,
 )
+# "je suis de 1956": a year of birth alone
+_YEAR_OF = re.compile(
+    r"(?<![\w])(?:je suis|jsuis|j['’ ]suis|chui|moi c['’ ]?est|moi je suis)"
+    r" de (19[2-9]\d|200\d)(?!\d)",
+    re.IGNORECASE,
+)
+# "ma date de naissance est fausse sur ma carte, c'est le 12 mars 1990": the cue names the
+# date further on, in the same sentence
+_LONG_CUE = re.compile(r"date de naiss(?:ance)?|ddn", re.IGNORECASE)
+LONG_WINDOW = 90
 _MORE_YEARS = re.compile(r"(?:\s*,\s*|\s+et\s+)((?:19|20)\d{2})(?!\d)", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"[!?;\n]|\.\s|,\s*(?:et|mais|rdv|le rdv)\b", re.IGNORECASE)
 WINDOW = 40
+
+
+# "le 04/05/1992 c'est ma date de naissance": the date before its cue
+_CUE_AFTER = re.compile(
+    r"[ \t]+(?:c['’ ]?est |c |est |cest |=[ \t]*)?(?:ma|sa|la|votre|mon|son) (?:date de naiss|ddn"
+    r"|anniversaire)",
+    re.IGNORECASE,
+)
 
 
 class CueBirthDateRecognizer(FrenchRecognizer):
@@ -109,6 +132,11 @@ class CueBirthDateRecognizer(FrenchRecognizer):
         super().__init__("DATE_NAISSANCE", [], score=0.88)
 
     def candidates(self, text: str) -> Iterable[tuple[int, int]]:
+        for year in _YEAR_OF.finditer(text):
+            yield year.span(1)
+        for date in _DATE.finditer(text):
+            if _HAS_YEAR.search(date.group(0)) and _CUE_AFTER.match(text, date.end()):
+                yield date.span()
         for cue in _BIRTH_CUE.finditer(text):
             if _NOT_BIRTH.search(text, max(0, cue.start() - 25), cue.start()):
                 continue
@@ -120,13 +148,16 @@ class CueBirthDateRecognizer(FrenchRecognizer):
                     yield more.start(1), more.end(1)
                     more = _MORE_YEARS.match(text, more.end())
                 continue
-            limit = min(len(text), cue.end() + WINDOW)
+            long_cue = _LONG_CUE.match(cue.group(0)) is not None
+            limit = min(len(text), cue.end() + (LONG_WINDOW if long_cue else WINDOW))
             date = _DATE.search(text, cue.end())  # may end past the window, not start past it
             if date is None or date.start() >= limit or not _compact_date_ok(date.group(0)):
                 continue
             gap = text[cue.end() : date.start()]
             if _CLAUSE_BREAK.search(gap) or _BIRTH_CUE.search(gap):
                 continue
+            if len(gap) > WINDOW and not _HAS_YEAR.search(date.group(0)):
+                continue  # far from its cue, a date needs its year
             if not _HAS_YEAR.search(date.group(0)) and (
                 fold(cue.group(0)).startswith("anniv")
                 or _OTHER_SUBJECT.search(text, max(0, cue.start() - 25), cue.start())
@@ -141,7 +172,7 @@ class CueBirthDateRecognizer(FrenchRecognizer):
 
 
 _YEAR = re.compile(r"(19[2-9]\d|200\d|201[0-2])$")
-_WORD_BEFORE = re.compile(r"([^\W\d_]+)[ \u00a0]*,?[ \u00a0]*$")
+_WORD_BEFORE = re.compile(r"([^\W\d_]+)[ \u00a0]*[,(\-–]?[ \u00a0]*$")  # "Leblanc (17.03.1978)"
 
 
 class NameDateRecognizer(FrenchRecognizer):
@@ -167,53 +198,6 @@ class NameDateRecognizer(FrenchRecognizer):
                 yield date.start(), date.end()
 
 
-# --------------------------------------------------------------------------- NIR
-
-_NIR_SEP = " .-/"
-_NIR_START = re.compile(r"(?<![\w])(?<![\d][ .\-/])[12378]")
-_KEY_AFTER = re.compile(
-    r"\s*(?:[,;:/\-]\s*)?(?:(?:cl[ée]|key|cle)\s*:?\s*)?(\d{2})(?![\w]|[ .\-]\d)", re.IGNORECASE
-)
-
-
-def _nir_body(text: str, start: int, wanted: int) -> int | None:
-    """End of ``wanted`` NIR characters from ``start``, one separator at most between."""
-    count, pos, end = 0, start, start
-    while pos < len(text) and count < wanted:
-        char = text[pos]
-        if char.isdigit() or (count == 6 and char in "ABab" and text[pos - 1] == "2"):
-            count += 1
-            end = pos + 1
-            pos += 1
-        elif char in _NIR_SEP and count and pos + 1 < len(text) and text[pos + 1].isalnum():
-            pos += 1
-        else:
-            break
-    return end if count == wanted else None
-
-
-class GroupedNirRecognizer(FrenchRecognizer):
-    """NIR in any grouping, or with its key apart ("1850578006084 clé 36"): checksummed."""
-
-    def __init__(self) -> None:
-        super().__init__("NIR", [], score=0.93)
-
-    def candidates(self, text: str) -> Iterable[tuple[int, int]]:
-        for match in _NIR_START.finditer(text):
-            start = match.start()
-            end = _nir_body(text, start, 15)
-            if end is not None and not re.match(r"[ .\-]?\d", text[end : end + 2]):
-                if checksums.nir_ok(text[start:end]):
-                    yield start, end
-                    continue
-            body_end = _nir_body(text, start, 13)
-            if body_end is None or re.match(r"\d", text[body_end : body_end + 1]):
-                continue
-            key = _KEY_AFTER.match(text, body_end)
-            if key and checksums.nir_ok(text[start:body_end] + key.group(1)):
-                yield start, key.end(1)
-
-
 # --------------------------------------------------------------------------- names
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*", re.UNICODE)
@@ -223,19 +207,25 @@ _PARTICLES = frozenset(
 )
 _INTRO = re.compile(
     r"(?<![\w'’])(?:je m['’ ]?ap+el+e?s?|j['’ ]?m['’ ]?ap+el+e?|jm['’ ]?ap+el+e?|je me nomme"
-    r"|moi c['’ ]?est|moi c|moi cé|slt c|bjr c|c['’ ]?est|cé|ici|sign[ée]+|je suis|j['’ ]?suis"
-    r"|(?:hello|salut|coucou|yo|dsl|cc|hey|salam|bonsoir|bonjour|re)[ ,]+c(?:[ ]encore)?"
-    r"|jsuis|chui|de la part de|au nom de|cordialement,?|bien [àa] vous,?|salutations,?)"
+    r"|moi c['’ ]?est|moi c|moi cé|slt c(?: moi)?|bjr c(?: moi)?|c['’ ]?est|cé|ici|sign[ée]+"
+    r"|je suis|j['’ ]?suis"
+    r"|(?:hello|salut|coucou|yo|dsl|cc|hey|salam|bonsoir|bonjour|re)[ ,]+c(?:[ ]encore)?(?:[ ]moi)?"
+    r"|jsuis|jsui|chui|chuis|de la part de|au nom de|cordialement,?|bien [àa] vous,?"
+    r"|salutations,?|cdlt,?|cdt,?|bien cdlt,?|s['’ ]?ap+el+e?|c moi)"
     r"[ \u00a0]+(?=\w)",
     re.IGNORECASE,
 )
-_WEAK_INTRO = frozenset({"c'est", "c’est", "c est", "cé", "ici", "je suis", "j suis", "jsuis"})
+_WEAK_INTRO = frozenset(
+    {"c'est", "c’est", "c est", "cé", "ici", "je suis", "j suis", "jsuis", "jsui", "chuis"}
+)
 _CONTACT = re.compile(
     r"[ \t]*(?:[-–,:;/|(]\s*)?"
     r"(?:\S+@\S+\.[a-z]{2,}|\S+ arr?obase |(?:\+33|0)[1-9](?:[ .\-]?\d){8})",
     re.IGNORECASE,
 )
 _SAID = re.compile(
+    # "Valérie de la CAF m'a dit", "Dupuis a la mairie m'a dit"
+    r"(?:\s+(?:de|du|à|a|au)\s+(?:la\s+|l['’])?[\w\-]+)?"
     r"\s+(?:m['’ ]\s?a(?:vait)?|nous a|m['’ ]\s?ont|a dit|m['’ ]\s?a dit|m['’ ]\s?a conseill)",
     re.IGNORECASE,
 )

@@ -52,7 +52,8 @@ FAMILIES = (
         "FISCAL",
         _cue(
             r"(?:numero|num|n°|no|identifiant|id|ref|reference|numero d.identification) fiscale?"
-            r"|fiscal|fiscale|spi|nif|numero de contribuable|impots?|impots\.gouv|dgfip"
+            r"|fiscal|fiscale|fiscaux|numeros fiscaux|spi|nif|numero de contribuable"
+            r"|impots?|impots\.gouv|dgfip"
             r"|avis d.imposition|declaration de revenus|numero fiscal de reference"
         ),
         13,
@@ -101,7 +102,7 @@ FAMILIES = (
 
 # Between the cue and the value: words of the same clause, no digit, no clause break.
 GAP = 32
-_GAP_OK = re.compile(r"[^\d,;!?\n()]*")
+_GAP_OK = re.compile(r"[^\d,;!?\n()]*(?:\([ ]*)?")  # "mon passeport (ZH5678912)"
 _GROUP = re.compile(r"[A-Za-z0-9]+")
 _TOKEN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]*\d[A-Za-z0-9]*")
 _SEPARATOR = re.compile(r"[ .\-/·_\u00a0\u202f]{1,2}")
@@ -195,6 +196,29 @@ class AnyGroupingCardRecognizer(FrenchRecognizer):
                 yield match.start(), match.end()
 
 
+# An order, an invoice or a parcel number has the same shape: those cues keep it.
+_OTHER_NUMBER = re.compile(
+    r"(?:commande|facture|colis|suivi|client|contrat|ticket|r[ée]f[ée]rence|r[ée]f\.?|"
+    r"transaction|billet|r[ée]servation)\b[^\n,.;]{0,20}$",
+    re.IGNORECASE,
+)
+
+
+class LoneJobseekerIdRecognizer(FrenchRecognizer):
+    """France Travail's identifier shape, seven digits and a letter, needs no cue ("bjr Lucas
+    Petit 3098765B"); any cue (CAF, France Travail) scores higher and wins."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "FRANCE_TRAVAIL", [Rule(r"(?<![\w])\d{7}[A-Z](?![\w])", flags=0)], score=0.55
+        )
+
+    def candidates(self, text: str) -> Iterable[tuple[int, int]]:
+        for start, end in super().candidates(text):
+            if not _OTHER_NUMBER.search(text, max(0, start - 40), start):
+                yield start, end
+
+
 _PLATE_CONTEXT = (
     "plaque",
     "immatriculation",
@@ -210,6 +234,9 @@ def build_id_recognizers() -> list[FrenchRecognizer]:
     return [
         *(CueIdRecognizer(family) for family in FAMILIES),
         AnyGroupingCardRecognizer(),
+        # France Travail's identifier shape, seven digits and a letter, needs no cue:
+        # "bjr Lucas Petit 3098765B". Any cue (CAF, France Travail) scores higher and wins.
+        LoneJobseekerIdRecognizer(),
         # The French passport's own shape needs no cue: "TCHAKOUNTE Brice 15HP67321".
         FrenchRecognizer(
             "PASSEPORT",

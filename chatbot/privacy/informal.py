@@ -65,8 +65,9 @@ WORDLIKE = frozenset(fold(w) for w in WORD_NAMES.split())
 _COMMON = frozenset(fold(w) for w in COMMON_WORDS)
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*", re.UNICODE)
-# "n'diaye", "d'almeida": an elided particle glued to a surname.
-_GLUED = re.compile(r"^(?:n|d)['’]")
+# "n'diaye", "N'Diaye", "D'Almeida": an elided particle glued to a surname. In lower case
+# only a listed surname is ("d'identite", "d'urgence", "n'importe" are words).
+_GLUED = re.compile(r"^[nNdD]['’][A-ZÀ-Þ]")
 
 
 def word_kind(word: str) -> str:
@@ -75,7 +76,7 @@ def word_kind(word: str) -> str:
     if lower in PARTICLES:
         return "P"
     first = lower in FIRST or all(part in FIRST for part in lower.split("-"))
-    surname = lower in SURNAME or (_GLUED.match(lower) is not None and len(lower) > 4)
+    surname = lower in SURNAME or (_GLUED.match(word) is not None and len(lower) > 4)
     if first and surname:
         return "B"
     if first:
@@ -85,6 +86,9 @@ def word_kind(word: str) -> str:
     if lower in _COMMON:
         return "C"
     return "U"
+
+
+_GLUED_TO_CODE = re.compile(r"[\d@_]|[.%]\w")
 
 
 def _tokens(text: str) -> list[tuple[int, int, str]]:
@@ -98,6 +102,8 @@ def _adjacent(text: str, end: int, start: int) -> bool:
 
 # A capitalised word opening a sentence and followed by one of these is a person.
 _SAID = re.compile(
+    # "Valérie de la CAF m'a dit", "Dupuis a la mairie m'a dit"
+    r"(?:\s+(?:de|du|à|a|au)\s+(?:la\s+|l['’])?[\w\-]+)?"
     r"\s+(?:m['’ ]\s?a(?:vait)?|nous a|m['’ ]\s?ont|a dit|m['’ ]\s?a dit|m['’ ]\s?a conseill)",
     re.IGNORECASE,
 )
@@ -140,6 +146,8 @@ class LexiconNameRecognizer(FrenchRecognizer):
             while nxt < len(tokens) and len(run) < 5 and kinds[nxt] in "FSBPU":
                 if not _adjacent(text, tokens[nxt - 1][1], tokens[nxt][0]):
                     break
+                if _GLUED_TO_CODE.match(text, tokens[nxt][1]):
+                    break  # "Elodie Baranger elodie.baranger@...": the e-mail's local part
                 run.append(nxt)
                 nxt += 1
             span = _best_name(text, tokens, kinds, run)
@@ -263,6 +271,13 @@ _HAS_AT = re.compile(r"@|%40|\bat\b|\(a\)|arr?oba|a commercial", re.IGNORECASE)
 _SPACED = re.compile(r"(?<![\w.@])(?:[A-Za-z0-9._\-@] ){6,}[A-Za-z0-9](?![\w.@])")
 
 
+# "f.diallo@gmail,com": a comma typed for the last dot, before a common ending only.
+_COMMA_TLD = re.compile(
+    rf"(?<![\w.+\-%]){_LOCAL}(?:\.{_LOCAL})*@[A-Za-z0-9\-]+,(?:fr|com|net|org)(?![\w])",
+    re.IGNORECASE,
+)
+
+
 class LooseEmailRecognizer(FrenchRecognizer):
     """E-mails written out: "x point y arobase z point fr", "x (at) y.fr", "x @ y . fr"."""
 
@@ -273,6 +288,8 @@ class LooseEmailRecognizer(FrenchRecognizer):
         if not _HAS_AT.search(text):
             return
         for match in EMAIL_LOOSE.finditer(text):
+            yield match.start(), match.end()
+        for match in _COMMA_TLD.finditer(text):
             yield match.start(), match.end()
         for match in _SPACED.finditer(text):
             if "@" in match.group(0) and "." in match.group(0).split("@")[-1]:
@@ -344,6 +361,9 @@ def _phone_ok(value: str) -> bool:
     return len(digits) == 10 and digits[1] != "8"  # 08: companies' and services' numbers
 
 
+_O_AS_ZERO = str.maketrans("Oo", "00")
+
+
 class LoosePhoneRecognizer(FrenchRecognizer):
     """Phones with any one kind of separator, or spelled out in words."""
 
@@ -356,6 +376,14 @@ class LoosePhoneRecognizer(FrenchRecognizer):
                 value = match.group(0)
                 if regex is _PHONE_INTL or (_consistent(value) and _phone_ok(value)):
                     yield match.start(), match.end()
+        if "O" in text or "o" in text:
+            # "06 12 45 78 9O": the letter O typed for a zero (same length, same offsets)
+            zeroed = text.translate(_O_AS_ZERO)
+            for match in _PHONE_NATIONAL.finditer(zeroed):
+                value = match.group(0)
+                if value != text[match.start() : match.end()] and _consistent(value):
+                    if _phone_ok(value):
+                        yield match.start(), match.end()
         yield from spelled_phones(text)
 
 

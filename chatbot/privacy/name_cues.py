@@ -25,7 +25,7 @@ RELATIVE = re.compile(
     r"(?<![\w'’])(?:(?:mon|ma|notre|son|sa) (?:grand[- ]p[èe]re|grand[- ]m[èe]re|ex|mari|femme"
     r"|fils|fille|fr[èe]re|s(?:oe|œ)ur|p[èe]re|m[èe]re|conjointe?|compagnon|compagne|copain"
     r"|copine|voisine?|cousine?|oncle|tante|neveu|ni[èe]ce|beau-p[èe]re|belle-m[èe]re|enfant"
-    r"|petit-fils|petite-fille|amie?|coloc|conseill[èe]re?|patronne?|employeur|m[ée]decin"
+    r"|p(?:e|')?tite?[- ](?:fils|fille)|amie?|coloc|conseill[èe]re?|patronne?|employeur|m[ée]decin"
     r"|r[ée]f[ée]rente?|assistante? sociale?)|et moi|moi)[ \u00a0]*,?[ \u00a0]+(?=\w)",
     re.IGNORECASE,
 )

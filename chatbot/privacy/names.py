@@ -47,6 +47,14 @@ sofiane solange soraya sonia souad stella steve steven sylvain sylviane tatiana 
 theo théodore theodore thibault thibaut thierry timéo timeo timothée tiphaine tom tony tristan
 ugo valentin valentine valérie vanessa victor victoria vincent violette virginie walid wendy
 william xavier yacine yannick yasmina yassine yohan yves yvonne zacharie zakaria zineb zohra
+kelly ludo ludivine hamza bilal imane imène samira rachida malika nour nora noura assia aminata
+awa ibrahima cheikh souleymane djamila farida nabila saïda saida yamina zahra ilyas amir anis
+kylian nolan noam louna romy anna maëva maeva cindy jessy jérémie jeremie gwen gwendoline
+nolwenn maïwenn maiwenn yann ronan gabin lenny rafael naël nael wassim samy sami younes ryad
+riyad rania latifa binta coumba oumou hawa boubacar seydou modibo huong linh ngoc
+bernadette huguette gisèle giselle raymonde lucienne jeannine maryse paulo joão joao josé jose
+fernanda carlos miguel francisco rose ryan rayane rayan kenzo ilan eden lyna nahia inaya
+maylis lisa-marie jean-marc-antoine mohammed-amine
 """
 
 # Frequent surnames in France (including names of North and West African, Portuguese,

@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from chatbot.privacy.recognizers import COMMON_WORDS, FrenchRecognizer, _city_end, fold
+from chatbot.privacy.address import _city_end
+from chatbot.privacy.recognizers import COMMON_WORDS, FrenchRecognizer, fold
 
 _POSTCODE_CITY = re.compile(r",?[ \u00a0]*(?:\d{5}|\d{2} \d{3})(?!\d)")
 _PHRASE = re.compile(

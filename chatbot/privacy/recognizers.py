@@ -240,6 +240,11 @@ COMMON_WORDS = frozenset(
     veuillez pourriez pouvez objet pièce pièces jointe jointes ci-joint ci-jointe urgent
     urgence attention important rappel relance réclamation recours
     est-ce a-t-il a-t-elle peut-il peut-elle doit-il doit-elle
+    distinguées distingués distinguee distingues respectueuses respectueux cordiales sincères
+    aide-soignant aide-soignante auxiliaire ouvrier ouvrière vendeur vendeuse caissier caissière
+    cuisinier cuisinière chauffeur livreur serveur serveuse nounou aide-ménagère éducateur
+    éducatrice animateur animatrice enseignant enseignante professeur professeure intérim
+    lundi mardi mercredi jeudi vendredi samedi dimanche
     """.split()
 ) | frozenset(STOP_WORDS)
 
@@ -281,7 +286,8 @@ _TOKEN = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*\.?|[^\W\d_]\.", re.UNICODE
 
 
 # "l'adresse", "j'ai", "qu'il": an elided article or pronoun does not start a name.
-_ELIDED = re.compile(r"^(?:l|j|qu|n|m|s|c|t|jusqu|lorsqu|puisqu)['’]")
+_ELIDED = re.compile(r"^(?:l|j|qu|n|m|s|c|t|d|jusqu|lorsqu|puisqu)['’]")
+_GLUED_NAME = re.compile(r"[NDnd]['’][A-ZÀ-Þ]")  # N'Diaye, D'Almeida: no elision
 
 
 # "pouvez-vous", "est-il", "dites-moi": a verb with its pronoun is not a name.
@@ -308,6 +314,10 @@ _TITLE_WORDS = frozenset(
         "professeur",
     }
 )
+
+
+# Particles that open a surname right after a title ("mme le bihan", "M. de Villiers").
+_SURNAME_OPENERS = frozenset("le la de du da di van von ben el al ould".split())
 
 
 def _is_capitalised(word: str) -> bool:
@@ -338,13 +348,17 @@ def _name_tokens(
         word = match.group(0)
         bare = word.rstrip(".")
         lower = bare.lower()
-        if lower in PARTICLES and tokens:
+        opens_after_title = after_title and not tokens and lower in _SURNAME_OPENERS
+        if lower in PARTICLES and (tokens or opens_after_title):
             nxt = _TOKEN.match(text, match.end() + 1) if match.end() < len(text) else None
             if word.endswith(("'", "’")):
                 nxt = _TOKEN.match(text, match.end())
+            # "Mme Lopez du département": after a capitalised name, a lower-case word
+            # is no part of it.
+            lower_ok = allow_lower and not (tokens and _is_capitalised(text[tokens[0][0]]))
             if (
                 nxt
-                and (_is_capitalised(nxt.group(0)) or allow_lower)
+                and (_is_capitalised(nxt.group(0)) or lower_ok)
                 and nxt.group(0).lower() not in COMMON_WORDS
             ):
                 tokens.append((match.start(), match.end()))
@@ -368,6 +382,8 @@ def _name_tokens(
             break
         if not (_is_capitalised(bare) or allow_lower):
             break
+        if after_title and tokens and _is_capitalised(text[tokens[0][0]]) and bare.islower():
+            break  # "M. Bernard demain": the case changes, the name ends
         end = match.end() - (1 if word.endswith(".") and not is_initial else 0)
         tokens.append((match.start(), end))
         cursor = end
@@ -396,7 +412,8 @@ class TitleNameRecognizer(FrenchRecognizer):
 
     TITLES = re.compile(
         r"(?<![\w])(?:(?i:monsieur|madame|mademoiselle|ma[iî]tre|docteur|professeur|mme|mlle|mr|mrs|ms)\.?"
-        r"|M\.|MM\.|Me|Dr\.?|Pr\.?|(?i:dr|pr)\.)(?=[ \u00a0])"
+        # "m. rousseau" typed on a phone; not after a number ("3 m. de haut")
+        r"|M\.|(?<!\d )m\.|MM\.|Me|Dr\.?|Pr\.?|(?i:dr|pr)\.)(?=[ \u00a0])"
     )
 
     def __init__(self) -> None:
@@ -406,10 +423,15 @@ class TitleNameRecognizer(FrenchRecognizer):
         for match in self.TITLES.finditer(text):
             title = match.group(0)
             # "Me"/"Dr" in capitals only, followed by a capitalised name (not "me voici").
+            # "Mr dupont", "Mme diallo": lower-case names after any title but "Me" ("me voici")
             allow_lower = title[:1].islower() or title.lower() in {
                 "madame",
                 "monsieur",
                 "mademoiselle",
+                "mr",
+                "mme",
+                "mlle",
+                "m.",
             }
             span = _name_tokens(
                 text, match.end(), allow_lower=allow_lower, max_tokens=4, after_title=True
@@ -503,7 +525,8 @@ class IntroNameRecognizer(FrenchRecognizer):
     def _starts_name(word: str, vocab: Vocab | None) -> bool:
         """A known first name, a capitalised word, or a word spaCy has no vector for."""
         lower = word.lower()
-        if lower in COMMON_WORDS or _ELIDED.match(lower) or _VERB_PRONOUN.search(lower):
+        elided = _ELIDED.match(lower) is not None and _GLUED_NAME.match(word) is None
+        if lower in COMMON_WORDS or elided or _VERB_PRONOUN.search(lower):
             return False
         if lower in FIRST_NAME_SET or word[:1].isupper():
             return True
@@ -525,6 +548,9 @@ class IntroNameRecognizer(FrenchRecognizer):
                 continue
             words = text[span[0] : span[1]].split()
             known = vocab is not None and vocab.has_vector(first[1].lower())
+            bare = first[1].rstrip(".")
+            if len(words) == 1 and bare.islower() and _ADJECTIVE_END.search(bare):
+                continue  # "c'est inadmissible", "je suis joignable": no first name
             if len(words) >= 2 or first[1].lower() in FIRST_NAME_SET or not known:
                 yield span
         # Agents' notes: "DUPONT Jean", "Jean DUPONT" (surname in capitals).
@@ -550,6 +576,7 @@ class IntroNameRecognizer(FrenchRecognizer):
                     yield span
 
 
+_ADJECTIVE_END = re.compile(r"(?:able|ible|eux|euse|ment|ique|if|ive|isme|ant|ante)$")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\n»]\s*|^\s*[#>*-]+\s*|\n\s*[#>*-]+\s*|\d\.\s*)$")
 _PLACE_BEFORE = re.compile(
     r"(?:^|\W)(?:rue|avenue|av\.?|boulevard|bd|place|impasse|allee|chemin|route|quai|cours|square"
@@ -622,184 +649,6 @@ class SpacyPersonRecognizer(FrenchRecognizer):
         return looks_like_name(value) and any(w[:1].isupper() for w in value.split())
 
 
-_PLAIN_STREET_TYPES = frozenset(
-    "rue avenue boulevard place impasse allée allee chemin route quai cours square passage "
-    "résidence residence lotissement lieu-dit hameau cité cite domaine".split()
-)
-_BUILDING_WORDS = frozenset(
-    "bât bat bâtiment batiment appt apt app appartement esc escalier porte étage etage".split()
-)
-# "bât B appt 12", ", escalier 3, porte 14": where in the building, after the street.
-_BUILDING = re.compile(
-    r"(?:,?[ \u00a0]+(?i:b[âa]t(?:iment)?\.?|ap{1,2}t?\.?|appartement|app\.|esc(?:alier)?\.?"
-    r"|porte|[ée]tage|log(?:ement)?\.?|n°)[ \u00a0]*[A-Z0-9]{1,4}\b)+"
-)
-_BARE_ABBREVIATIONS = frozenset("r pl ch all".split())  # without their dot
-_BUILDING_BEFORE = re.compile(
-    r"(?:(?i:r[ée]sidence|r[ée]s\.|immeuble|imm\.)"
-    r"(?:[ \u00a0]+(?:[A-ZÀ-Þ][\w'’\-]*|les?|la|des|du|de)){1,4}"
-    r"[ \u00a0]*,?[ \u00a0]*)?"
-    r"(?:(?i:b[âa]t(?:iment)?\.?|ap{1,2}t?\.?|appartement|esc(?:alier)?\.?|bp|porte"
-    r"|log(?:ement)?\.?)"
-    r"[ \u00a0]*[A-Z0-9]{1,4}[ \u00a0]*,?[ \u00a0]*)+$"
-)
-_MONTH_NEXT = re.compile(
-    r" (?i:janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre"
-    r"|d[ée]cembre)\b"
-)
-_MONTH_BEFORE = re.compile(
-    r"(?i:janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre"
-    r"|d[ée]cembre) $"
-)
-_CITY_WORD = re.compile(r"[ \u00a0]?([^\W\d_]+(?:['’\-][^\W\d_]+)*)")
-_CITY_LINKS = frozenset(
-    {"le", "la", "les", "sur", "sous", "en", "de", "du", "des", "lès", "lés", "l"}
-)
-
-
-def _city_end(text: str, pos: int) -> int | None:
-    """End of the city after a postcode: "Le Havre", "Saint-Denis", "lyon", "Aix-en-Provence"."""
-    end = None
-    cursor = pos
-    for index in range(4):
-        match = _CITY_WORD.match(text, cursor)
-        if not match:
-            break
-        word = match.group(1)
-        lower = word.lower()
-        if lower in _CITY_LINKS:
-            cursor = match.end()
-            continue
-        if index > 0 and end is not None and not word[:1].isupper():
-            break
-        if lower in COMMON_WORDS and not word[:1].isupper():
-            break
-        cursor = match.end()
-        end = cursor
-        if not word[:1].isupper():
-            break  # one lower-case word ("69003 lyon") and no more
-    return end
-
-
-class AddressRecognizer(FrenchRecognizer):
-    """Street addresses: number, bis/ter, street type, name, optional postcode and city."""
-
-    HEAD = re.compile(
-        rf"(?<![\w])(?:(?P<num>\d{{1,4}}(?: ?(?:bis|ter|quater|[abc])\b)?,?\s+)?)"
-        r"(?P<adj>(?:grande?|petite?|vieille|haute?|basse?|ancienne?|nouvelle|vieux)\s+)?"
-        rf"(?P<type>{STREET_TYPES}|(?<=\d )(?:r|pl|av|bd|ch|imp|all|rte|sq|chem)(?=\s))"
-        r"(?=[ \u00a0]|[,\s]+\d{5})",
-        re.IGNORECASE,
-    )
-    POSTCODE = re.compile(r",?\s*(?:\d{5}|\d{2} \d{3})(?![\d])")
-    CONTEXT = re.compile(
-        r"(?:habite|habitons|habitez|demeurant|domicili|adresse|j'?habite|vis |vit |situ[ée]|chez |"
-        r"d[ée]m[ée]nag|h[ée]berg[ée]|r[ée]side)",
-        re.IGNORECASE,
-    )
-
-    def __init__(self) -> None:
-        super().__init__("ADRESSE", [], score=0.9)
-
-    def candidates(self, text: str) -> Iterable[tuple[int, int]]:
-        for match in self.HEAD.finditer(text):
-            has_number = bool(match.group("num"))
-            name = self._street_name(text, match.end())
-            if name is None and match.group("adj") and match.group("num"):
-                name = match.end()  # "108 Grande Rue 25000 Besançon"
-            if name is None:
-                continue
-            end = name
-            building = _BUILDING.match(text, end)
-            if building:
-                end = building.end()
-            post = self.POSTCODE.match(text, end)
-            has_postcode = False
-            if post:
-                has_postcode = True
-                end = post.end()
-                city = _city_end(text, end)
-                if city:
-                    end = city
-                    cedex = re.match(r" (?i:cedex)(?: \d{1,2})?", text[end:])
-                    if cedex:
-                        end += cedex.end()
-            start = match.start()
-            if has_number or has_postcode:
-                # "bât C, 18 chemin ...", "BP 27, 15 route ...": where in the building, first.
-                prefix = _BUILDING_BEFORE.search(text, max(0, start - 60), start)
-                if prefix:
-                    start = prefix.start()
-            window = text[max(0, match.start() - 40) : match.start()]
-            # Without number or postcode, only a plain street type after "j'habite" & co.
-            plain = match.group("type").lower() in _PLAIN_STREET_TYPES
-            bare = match.group("type").lower() in _BARE_ABBREVIATIONS
-            if bare and not (has_postcode or self.CONTEXT.search(window)):
-                continue  # "3 r de retard": "r" alone is a street only where an address is
-            if has_number or has_postcode or (plain and self.CONTEXT.search(window)):
-                yield start, end
-
-    @staticmethod
-    def _street_name(text: str, pos: int) -> int | None:
-        """End of the street name after the street type, or None when there is none."""
-        cursor = pos
-        words = 0
-        end = None
-        while words < 6:
-            gap_match = re.match(r"[ \u00a0]+", text[cursor:])
-            if not gap_match:
-                break
-            start = cursor + gap_match.end()
-            match = re.match(r"[^\W_]+(?:['’\-][^\W_]+)*['’]?", text[start:])
-            if not match:
-                break
-            word = match.group(0)
-            lower = word.lower()
-            is_link = lower in {
-                "de",
-                "du",
-                "des",
-                "d'",
-                "d’",
-                "la",
-                "le",
-                "les",
-                "l'",
-                "l’",
-                "aux",
-                "au",
-                "en",
-                "sur",
-                "sous",
-                "et",
-                "saint",
-                "sainte",
-            } or lower.endswith(("'", "’"))
-            if not is_link:
-                if lower.rstrip(".") in _BUILDING_WORDS:
-                    break
-                if lower in COMMON_WORDS - {"pasteur", "general", "général"} or (
-                    word.isdigit() and len(word) == 5
-                ):
-                    break
-                after_month = _MONTH_BEFORE.search(text, 0, start) is not None
-                if word.isdigit() and not (
-                    _MONTH_NEXT.match(text, start + len(word)) or (len(word) == 4 and after_month)
-                ):
-                    break
-            cursor = start + len(word)
-            words += 1
-            if not is_link:
-                end = cursor
-            if lower.endswith(("'", "’")):
-                # "l'Église": the next word follows with no space.
-                nxt = re.match(r"[^\W\d_]+(?:-[^\W\d_]+)*", text[cursor:])
-                if nxt:
-                    cursor += nxt.end()
-                    end = cursor
-        return end
-
-
 class BirthDateRecognizer(FrenchRecognizer):
     MONTHS = (
         "janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|"
@@ -856,9 +705,24 @@ CAF_CONTEXT = (
     "allocation",
     "allocations",
     "allocs",
+    # the benefits the CAF pays
+    "apl",
+    "als",
+    "alf",
+    "rsa",
+    "aah",
+    "paje",
+    "ars",
+    "prime d'activité",
+    "prime d'activite",
+    "allocations familiales",
+    "aide au logement",
 )
 FT_CONTEXT = (
     "france travail",
+    "id",
+    "actualiser",
+    "actualisation",
     "pôle emploi",
     "pole emploi",
     "demandeur d'emploi",
@@ -899,6 +763,8 @@ SIREN_CONTEXT = (
 
 
 def build_recognizers() -> list[EntityRecognizer]:
+    from chatbot.privacy import address  # it builds on this module's classes
+
     nir_head = rf"{_B}[1-378]{_S}\d{{2}}{_S}\d{{2}}{_S}(?:\d{{2}}|2[AB]){_S}\d{{3}}{_S}\d{{3}}"
     digits15 = rf"{nir_head}{_S}\d{{2}}{_E}"
     nir13 = rf"{nir_head}{_E}"
@@ -980,6 +846,7 @@ def build_recognizers() -> list[EntityRecognizer]:
                 "avis d'imposition",
                 "déclaration",
                 "fiscal",
+                "fiscaux",
             ),
             score=0.85,
             unvalidated_score=0.6,
@@ -1084,10 +951,24 @@ def build_recognizers() -> list[EntityRecognizer]:
                 Rule(rf"{_B}3[47]\d{{2}}[ \-]?\d{{6}}[ \-]?\d{{5}}{_E}"),
             ],
             validate=checksums.card_ok,
-            context=("carte bancaire", "carte bleue", "cb", "visa", "mastercard", "carte"),
+            context=(
+                "carte bancaire",
+                "carte bleue",
+                "cb",
+                "visa",
+                "mastercard",
+                "carte",
+                "exp",
+                "expiration",
+                "crypto",
+                "cryptogramme",
+                "cvv",
+                "cvc",
+            ),  # fmt: skip
             score=0.9,
+            unvalidated_score=0.7,  # a mistyped card next to its cue is still a card
         ),
-        AddressRecognizer(),
+        address.AddressRecognizer(),
         BirthDateRecognizer(),
         TitleNameRecognizer(),
         IntroNameRecognizer(),

@@ -23,7 +23,8 @@ Allo Service Public, ANTAI, Europe, Union européenne, État, Etat, République,
 Guichet, Pacs, PACS, carte Vitale, Vitale, Navigo,
 Légifrance, Legifrance, Journal officiel, Dossier Facile, DossierFacile, Démarches simplifiées,
 prime de Noël, prime de noël, à Noël, avant Noël, après Noël, Pâques, lundi de Pâques, Pentecôte,
-lundi de Pentecôte, Toussaint, jour de l'an, Ascension, logo Marianne, avec Marianne
+lundi de Pentecôte, Toussaint, jour de l'an, Ascension, logo Marianne, avec Marianne,
+prime Ségur, Ségur de la santé, complément de traitement indiciaire
 """
 
 SERVICE_NUMBERS = """
