@@ -183,6 +183,30 @@ def open_checkpointer(settings: Settings) -> Any:
     return _setup(AsyncSqliteSaver.from_conn_string(str(settings.sqlite_path)))
 
 
+# The types a turn's state holds besides plain data (``chatbot.flows.state.TurnState``).
+CHECKPOINT_TYPES = (
+    ("chatbot.knowledge.models", "Hit"),
+    ("chatbot.knowledge.models", "Source"),
+    ("chatbot.knowledge.models", "SourceLink"),
+    ("chatbot.flows.status", "Status"),
+)
+
+
+def checkpoint_serde() -> Any:
+    """LangGraph's serializer, restricted to the types our state holds.
+
+    By default it imports and builds whatever class a checkpoint names (with a warning that
+    a future version will refuse): whoever can write to the checkpoint tables could make
+    every instance run a constructor of their choice when it reads that conversation.
+    """
+    from langgraph.checkpoint.serde.base import maybe_add_typed_methods
+    from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+
+    return maybe_add_typed_methods(
+        JsonPlusSerializer(allowed_msgpack_modules=list(CHECKPOINT_TYPES))
+    )
+
+
 SETUP_LOCK = 0x47554943484554  # PostgreSQL advisory lock key: creating the checkpoint tables
 
 
@@ -219,7 +243,7 @@ class _PostgresSaver:
         )
         try:
             await self.pool.open(wait=True, timeout=30)  # a wrong URL stops start-up
-            saver = AsyncPostgresSaver(self.pool)
+            saver = AsyncPostgresSaver(self.pool, serde=checkpoint_serde())
             # Instances starting together on a new database raced on CREATE TABLE (a
             # UniqueViolation on pg_type stopped one of them): one creates, the others wait.
             # The others poll with a try-lock rather than block in pg_advisory_lock: a session
@@ -253,6 +277,7 @@ class _setup:
 
     async def __aenter__(self) -> Any:
         saver = await self.manager.__aenter__()
+        saver.serde = checkpoint_serde()  # from_conn_string takes no serializer
         await saver.setup()
         return saver
 

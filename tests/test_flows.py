@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from langgraph.checkpoint.serde import _msgpack as langgraph_msgpack
+from pydantic import BaseModel
 
 from chatbot.flows.schema import load_flows, parse_flow
 from chatbot.flows.status import Status
@@ -290,6 +291,47 @@ async def test_typed_hits_and_sources_survive_a_restart(
     assert values["sources"] == one.sources
     assert all(isinstance(s, Source) for s in values["sources"])
     assert values["status"] is Status.answered
+
+
+BUILT: list[str] = []
+
+
+class Planted(BaseModel):
+    """A class an attacker with write access to the checkpoint tables names in a checkpoint:
+    reading the conversation must not build it (its constructor could be anything)."""
+
+    what: str
+
+    def model_post_init(self, _context: object) -> None:
+        BUILT.append(self.what)
+
+
+async def test_a_checkpoint_naming_another_class_does_not_build_it(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from langgraph.checkpoint.base import empty_checkpoint
+
+    from chatbot.services import open_checkpointer
+
+    settings = make_settings(tmp_path)
+    settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    config = {"configurable": {"thread_id": "t", "checkpoint_ns": ""}}
+    checkpoint = empty_checkpoint()
+    checkpoint["channel_values"] = {
+        "planted": Planted(what="planted"),
+        "hits": [Hit(fiche_id="f", title="T", audience="public", heading="T", anchor="",
+                     url="https://www.service-public.gouv.fr/x", text="x", score=1.0)],
+    }  # fmt: skip
+    async with open_checkpointer(settings) as saver:
+        await saver.aput(config, checkpoint, {}, {})
+    BUILT.clear()
+    async with open_checkpointer(settings) as saver:  # another process, later
+        restored = await saver.aget(config)
+    assert restored is not None
+    assert BUILT == [], "a class named in a checkpoint was built on reading it"
+    assert not isinstance(restored["channel_values"]["planted"], Planted)
+    assert isinstance(restored["channel_values"]["hits"][0], Hit)  # our own types still are
+    assert "unregistered type" not in caplog.text
 
 
 async def test_follow_up_offline_keeps_the_subject(offline: Services) -> None:
