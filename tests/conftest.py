@@ -91,33 +91,6 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def run_together(code: str, args: list[str], count: int, go: Path) -> list[str]:
-    """Run COUNT processes of ``python -c CODE ARGS... GO`` released at the same instant
-    (each waits for the file GO), as workers starting together do; their outputs.
-
-    CODE waits with ``while not Path(sys.argv[-1]).exists(): time.sleep(0.002)``.
-    """
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", code, *args, str(go)],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-        )
-        for _ in range(count)
-    ]
-    time.sleep(1.0 + 1.5 * count)  # all have imported what they need and wait
-    go.touch()
-    outputs = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=180)
-        assert proc.returncode == 0, err[-2000:]
-        outputs.append(out)
-    return outputs
-
-
 def make_settings(tmp_path: Path, backend: FakeAlbert | None = None, **overrides: object):
     from chatbot.settings import Settings
 

@@ -29,7 +29,8 @@ from chatbot.knowledge.leader import (
 )
 from chatbot.knowledge.shared import SharedKnowledge
 from chatbot.outbound import published
-from tests.conftest import ROOT, make_settings, run_together
+from tests.conftest import ROOT, make_settings
+from tests.together import run_together
 
 FIXTURES = Path(__file__).parent / "fixtures" / "kb"
 UNUSED_CHROMA = "http://127.0.0.1:9"  # names a shared store; never contacted by these tests
@@ -64,13 +65,12 @@ CONTENDER = textwrap.dedent(
 
 
 OPENER = """
-import sys, time
-from pathlib import Path
+import sys
 from chatbot.knowledge.base import KnowledgeBase
 from chatbot.settings import Settings
+from tests.together import wait_for_go
 
-while not Path(sys.argv[-1]).exists():
-    time.sleep(0.002)
+wait_for_go(sys.argv[-1])
 KnowledgeBase.open(Settings(data_dir=sys.argv[1], knowledge_dir=sys.argv[2], _env_file=None))
 """
 

@@ -23,7 +23,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import make_settings, run_together
+from tests.conftest import make_settings
+from tests.together import run_together
 
 NAME = "Jean Dupont"
 PHONE = "06 12 34 56 78"
@@ -271,13 +272,12 @@ async def test_schema_is_idempotent(settings) -> None:
 
 
 CREATOR = """
-import asyncio, sys, time
-from pathlib import Path
+import asyncio, sys
 from chatbot.store.schema import create_schema
 from chatbot.web.sessions import RevocationStore
+from tests.together import wait_for_go
 
-while not Path(sys.argv[-1]).exists():
-    time.sleep(0.002)
+wait_for_go(sys.argv[-1])
 
 async def main(url):
     await create_schema(url)

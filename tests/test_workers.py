@@ -3,6 +3,7 @@ and a session-bound HTTP call reaches the worker that holds the session."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import time
@@ -84,21 +85,27 @@ def parent_of(pid: int) -> int:
 
 
 async def ask_until_both_workers(server: Workers, expect: str, forbid: str) -> dict[int, int]:
-    """New conversations, one at a time, until each worker has answered one: worker -> pid."""
+    """New conversations until each worker has answered one: worker -> pid.
+
+    Four at a time: the kernel wakes every worker for a new connection and the first to
+    accept takes it, so one idle worker can win every connection made one after another.
+    Connections made together find the first worker busy.
+    """
     served: dict[int, int] = {}
-    for _ in range(16):
+    for _ in range(6):
         before = len(server.events("turn_started"))
-        chat = await Chat.open(server.url)
+        chats = await asyncio.gather(*(Chat.open(server.url) for _ in range(4)))
         try:
-            answer = (await chat.ask(QUESTION))["output"]
+            replies = await asyncio.gather(*(chat.ask(QUESTION) for chat in chats))
         finally:
-            await chat.close()
-        assert expect in answer and forbid not in answer, answer
-        turn = server.events("turn_started")[before]  # one conversation at a time
-        served[turn["worker"]] = turn["pid"]
+            await asyncio.gather(*(chat.close() for chat in chats))
+        for reply in replies:
+            assert expect in reply["output"] and forbid not in reply["output"], reply["output"]
+        for turn in server.events("turn_started")[before:]:
+            served[turn["worker"]] = turn["pid"]
         if len(served) == 2:
             return served
-    raise AssertionError(f"16 conversations, all served by worker(s) {sorted(served)}")
+    raise AssertionError(f"24 conversations, all served by worker(s) {sorted(served)}")
 
 
 async def test_two_workers_serve_conversations_and_both_serve_an_edited_fiche(

@@ -19,6 +19,7 @@ from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResu
 from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
 from pydantic import BaseModel
 
+from chatbot.privacy.address import AddressRecognizer
 from chatbot.privacy.cues import build_cue_recognizers
 from chatbot.privacy.ids import build_id_recognizers
 from chatbot.privacy.informal import build_informal_recognizers, normalise
@@ -105,6 +106,7 @@ def _build_analyzer() -> AnalyzerEngine:
     registry = RecognizerRegistry(supported_languages=[LANGUAGE])
     everything = [
         *build_recognizers(),
+        AddressRecognizer(),  # builds on recognizers.py's classes: its own module
         *build_informal_recognizers(),
         *build_cue_recognizers(),
         *build_id_recognizers(),

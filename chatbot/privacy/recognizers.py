@@ -763,8 +763,6 @@ SIREN_CONTEXT = (
 
 
 def build_recognizers() -> list[EntityRecognizer]:
-    from chatbot.privacy import address  # it builds on this module's classes
-
     nir_head = rf"{_B}[1-378]{_S}\d{{2}}{_S}\d{{2}}{_S}(?:\d{{2}}|2[AB]){_S}\d{{3}}{_S}\d{{3}}"
     digits15 = rf"{nir_head}{_S}\d{{2}}{_E}"
     nir13 = rf"{nir_head}{_E}"
@@ -968,7 +966,6 @@ def build_recognizers() -> list[EntityRecognizer]:
             score=0.9,
             unvalidated_score=0.7,  # a mistyped card next to its cue is still a card
         ),
-        address.AddressRecognizer(),
         BirthDateRecognizer(),
         TitleNameRecognizer(),
         IntroNameRecognizer(),
