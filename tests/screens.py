@@ -77,12 +77,24 @@ def shoot(page: Any, name: str) -> None:
 
 def send(page: Any, question: str, scope: str = "", timeout_s: float = 150) -> None:
     """Type QUESTION in the chat's composer and send it, as soon as the page can send.
+    SCOPE selects the widget (``"#chainlit-copilot >> "``)."""
+    _fill_until_sendable(page, question, scope, timeout_s)
+    page.click(f"{scope}#chat-submit", timeout=10_000)
+
+
+def ready_to_send(page: Any, scope: str = "", timeout_s: float = 150) -> None:
+    """Wait until the chat can send (connected, welcome turn over), leaving the box empty:
+    for tests that then type with the keyboard."""
+    _fill_until_sendable(page, "x", scope, timeout_s)
+    page.fill(f"{scope}#chat-input", "")
+
+
+def _fill_until_sendable(page: Any, text: str, scope: str, timeout_s: float) -> None:
+    """Fill the composer with TEXT until it holds and the send button is enabled.
 
     The composer shows before the chat is ready: a new visitor goes through /login and back,
     and the send button stays disabled while the welcome turn runs. Text typed meanwhile can
-    be wiped by a re-render (a page that looked stuck on its welcome screen). So: type, and
-    send only once the text has held and the button is enabled. SCOPE selects the widget
-    (``"#chainlit-copilot >> "``).
+    be wiped by a re-render (a page that looked stuck on its welcome screen).
     """
     import time
 
@@ -90,32 +102,17 @@ def send(page: Any, question: str, scope: str = "", timeout_s: float = 150) -> N
     deadline = time.monotonic() + timeout_s
     while True:
         try:
-            page.fill(box, question, timeout=10_000)
+            page.fill(box, text, timeout=10_000)
             page.wait_for_timeout(300)  # a re-render in progress wipes it now
-            held = question.strip()[:40] in _composer_text(page, box)
+            held = text.strip()[:40] in _composer_text(page, box)
             if held and page.locator(f"{button}:enabled").count():
-                page.click(button, timeout=10_000)
                 return
         except Exception:  # the page navigated (/login and back) in the middle: again
             if time.monotonic() > deadline:
                 raise
         if time.monotonic() > deadline:
-            raise AssertionError(f"could not send a message on {page.url} in {timeout_s} s")
+            raise AssertionError(f"the chat on {page.url} could not send in {timeout_s} s")
         page.wait_for_timeout(500)
-
-
-def ready_to_send(page: Any, scope: str = "") -> None:
-    """Wait until the chat can send (connected, welcome turn over), leaving the box empty:
-    for tests that then type with the keyboard."""
-    box, button = f"{scope}#chat-input", f"{scope}#chat-submit"
-    for _ in range(300):
-        page.fill(box, "x")
-        page.wait_for_timeout(300)
-        if "x" in _composer_text(page, box) and page.locator(f"{button}:enabled").count():
-            page.fill(box, "")
-            return
-        page.wait_for_timeout(500)
-    raise AssertionError(f"the chat on {page.url} never became ready to send")
 
 
 def _composer_text(page: Any, box: str) -> str:
