@@ -31,12 +31,13 @@ def check_local(text: str) -> Verdict:
     # classifier reads the views the rules read.
     # Only when letters were really spaced out: the spaced view also drops the hyphens of
     # "peut-on" or "mois-ci", words the classifier never saw in that form.
-    views, runs = obfuscation_views(text, fold(clean))
+    folded = fold(clean)
+    views, runs = obfuscation_views(text, folded)
     for how, view in views:
         if how == "spaced" and not runs:
             continue
         # Likewise "3D", "1er" or "T2" are not leetspeak: a digit or symbol inside a word is.
-        if how == "leet" and not _LEET_INSIDE.search(fold(clean)):
+        if how == "leet" and not _LEET_INSIDE.search(folded):
             continue
         category, _ = model.predict(view)
         if category:
